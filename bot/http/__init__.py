@@ -1,0 +1,1 @@
+"""The HTTP edge: health, metrics, error answers, and the routers of each feature."""

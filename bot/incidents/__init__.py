@@ -1,0 +1,1 @@
+"""Incidents: the lifecycle, the models, the services that open and change them."""

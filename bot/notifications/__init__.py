@@ -1,0 +1,1 @@
+"""Customer notifications: drafts from templates, CSAM approval, delivery exactly once."""

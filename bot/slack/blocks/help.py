@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+
+from bot.slack.ids import COMMAND
+from bot.slack.text import escape
+
+SUBCOMMANDS: list[tuple[str, str]] = [
+    ("declare [what the customer reported]", "open the intake for a customer-reported issue"),
+    ("list", "open incidents by tenant"),
+    ("status", "this incident's status and clock (in an incident channel)"),
+    ("ack", "acknowledge this incident and stop its response clock"),
+    ("note <text>", "add a line to this incident's timeline"),
+    ("help", "this message"),
+]
+
+
+def help_text() -> str:
+    lines = [f"`{COMMAND} {usage}` — {what}" for usage, what in SUBCOMMANDS]
+    return "crebot: tenant-level incident response.\n" + "\n".join(lines)
+
+
+def help_blocks(unknown: str | None = None) -> list[Block]:
+    blocks: list[Block] = []
+    if unknown:
+        blocks.append(SectionBlock(text=MarkdownTextObject(
+            text=f"I don't know `{COMMAND} {escape(unknown)}`. Here is what I can do:")))
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=help_text())))
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(
+        text="Buttons in each incident's pinned header do the rest: acknowledge, intake, "
+             "customer updates, resolve.")]))
+    return blocks
