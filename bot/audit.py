@@ -22,15 +22,28 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"))
     notification_id: Mapped[int | None] = mapped_column(
-        ForeignKey("notifications.id", ondelete="SET NULL"))
+        ForeignKey("notifications.id", ondelete="SET NULL")
+    )
     data: Mapped[dict[str, Any]] = mapped_column(JSONType(), default=dict)
 
 
 def record(
-    session: AsyncSession, *, at: datetime, actor: str | None, action: str,
-    incident_id: int | None = None, notification_id: int | None = None, **data: Any,
+    session: AsyncSession,
+    *,
+    at: datetime,
+    actor: str | None,
+    action: str,
+    incident_id: int | None = None,
+    notification_id: int | None = None,
+    **data: Any,
 ) -> AuditEntry:
-    entry = AuditEntry(at=at, actor=actor, action=action, incident_id=incident_id,
-                       notification_id=notification_id, data=data)
+    entry = AuditEntry(
+        at=at,
+        actor=actor,
+        action=action,
+        incident_id=incident_id,
+        notification_id=notification_id,
+        data=data,
+    )
     session.add(entry)
     return entry

@@ -6,7 +6,6 @@ import argparse
 import json
 import logging
 import shutil
-import signal
 import sys
 import urllib.error
 import urllib.request
@@ -34,33 +33,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.main import create_app
 
     settings = _settings()
-    app = create_app(settings, migrate=not args.no_migrate)
+    app = create_app(settings, migrate=not args.no_migrate, reload_on_sighup=True)
 
-    class Server(uvicorn.Server):
-        def install_signal_handlers(self) -> None:
-            super().install_signal_handlers()
-            # SIGHUP applies an edited crebot.yaml without a restart.
-            import asyncio
-
-            from bot.http.admin import apply_reload
-
-            loop = asyncio.get_running_loop()
-
-            def on_hup() -> None:
-                async def go() -> None:
-                    try:
-                        await apply_reload(app.state.runtime)
-                    except ConfigError:
-                        pass  # logged by the holder; the running configuration stays
-
-                loop.create_task(go())
-
-            if hasattr(signal, "SIGHUP"):
-                loop.add_signal_handler(signal.SIGHUP, on_hup)
-
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level=settings.log_level.lower(),
-                            proxy_headers=True)
-    Server(config).run()
+    config = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+    )
+    uvicorn.Server(config).run()
     return 0
 
 
@@ -91,7 +73,9 @@ def cmd_config(args: argparse.Namespace) -> int:
         if more > 0:
             print(f"… and {more} more problems", file=sys.stderr)
         return 1
-    print(f"{path}: ok ({len(domain.config.tenants)} key tenants, {len(domain.config.teams)} teams)")
+    print(
+        f"{path}: ok ({len(domain.config.tenants)} key tenants, {len(domain.config.teams)} teams)"
+    )
     print(f"{playbooks}: ok ({len(domain.playbooks)} failure signatures)")
     return 0
 
@@ -101,10 +85,12 @@ def _reload(settings: Settings, url: str) -> int:
         print("crebot: CREBOT_API_TOKEN is needed to ask the server to reload", file=sys.stderr)
         return 1
     request = urllib.request.Request(
-        url.rstrip("/") + "/api/config/reload", method="POST",
-        headers={"Authorization": f"Bearer {settings.api_token.get_secret_value()}"})
+        url.rstrip("/") + "/api/config/reload",
+        method="POST",
+        headers={"Authorization": f"Bearer {settings.api_token.get_secret_value()}"},
+    )
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=30) as response:
             print(json.dumps(json.loads(response.read()), indent=2))
             return 0
     except urllib.error.HTTPError as exc:
@@ -114,8 +100,10 @@ def _reload(settings: Settings, url: str) -> int:
                 print(problem, file=sys.stderr)
         except ValueError:
             print(body, file=sys.stderr)
-        print(f"crebot: reload refused ({exc.code}); the running configuration is unchanged",
-              file=sys.stderr)
+        print(
+            f"crebot: reload refused ({exc.code}); the running configuration is unchanged",
+            file=sys.stderr,
+        )
         return 1
     except urllib.error.URLError as exc:
         print(f"crebot: cannot reach {url}: {exc.reason}", file=sys.stderr)
@@ -127,8 +115,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     config = target / "crebot.yaml"
     playbooks = target / "playbooks"
     if (config.exists() or playbooks.exists()) and not args.force:
-        print(f"crebot: {config} or {playbooks}/ already exists (use --force to overwrite)",
-              file=sys.stderr)
+        print(
+            f"crebot: {config} or {playbooks}/ already exists (use --force to overwrite)",
+            file=sys.stderr,
+        )
         return 1
     target.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(sample_config(), config)
@@ -182,7 +172,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     return int(args.fn(args))
 
 

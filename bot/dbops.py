@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def insert_ignore(
-    session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]] | dict[str, Any],
+    session: AsyncSession,
+    table: Table,
+    rows: Sequence[dict[str, Any]] | dict[str, Any],
     conflict: Sequence[str],
 ) -> int:
     """INSERT … ON CONFLICT DO NOTHING; returns how many rows were actually inserted.
@@ -24,11 +26,17 @@ async def insert_ignore(
         return 0
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        stmt: Any = postgresql.insert(table).values(values).on_conflict_do_nothing(
-            index_elements=list(conflict))
+        stmt: Any = (
+            postgresql.insert(table)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=list(conflict))
+        )
     elif dialect == "sqlite":
-        stmt = sqlite.insert(table).values(values).on_conflict_do_nothing(
-            index_elements=list(conflict))
+        stmt = (
+            sqlite.insert(table)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=list(conflict))
+        )
     else:  # pragma: no cover - only the two supported databases
         raise NotImplementedError(dialect)
     # Count what RETURNING gives back: rowcount is not reliable for multi-row inserts.

@@ -2,7 +2,7 @@
 
     CrebotError
     ├── ConfigError            a crebot.yaml or playbook problem (names the file and the key)
-    ├── ValidationFailed       input from a user or a tool is not acceptable (maps to 4xx / modal errors)
+    ├── ValidationFailed       input from a user or a tool is not acceptable (4xx, modal errors)
     │   └── PayloadError       a webhook body or one alert in it cannot be read
     ├── IllegalTransition      an incident state change the lifecycle does not allow
     ├── NotFound               an id that names nothing
@@ -67,7 +67,9 @@ class IllegalTransition(CrebotError):
         self.target = target
         self.allowed = frozenset(allowed)
         choices = ", ".join(sorted(self.allowed)) or "none (final state)"
-        super().__init__(f"an incident that is {current} cannot become {target}; it can become: {choices}")
+        super().__init__(
+            f"an incident that is {current} cannot become {target}; it can become: {choices}"
+        )
 
 
 class NotFound(CrebotError):

@@ -15,7 +15,17 @@ from bot.tenants.models import Tenant
 metadata = Base.metadata
 
 __all__ = [
-    "ActionItem", "AlertRecord", "AuditEntry", "ClockStep", "Incident", "IntakeRevision",
-    "Notification", "NotificationRevision", "OutboxOp", "SeenEvent", "Tenant", "TimelineEntry",
+    "ActionItem",
+    "AlertRecord",
+    "AuditEntry",
+    "ClockStep",
+    "Incident",
+    "IntakeRevision",
+    "Notification",
+    "NotificationRevision",
+    "OutboxOp",
+    "SeenEvent",
+    "Tenant",
+    "TimelineEntry",
     "metadata",
 ]

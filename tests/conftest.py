@@ -22,8 +22,14 @@ pytest_plugins = ["tests.harness"]
 @pytest.fixture(autouse=True, scope="session")
 def _no_proxies() -> None:
     # aiohttp (under slack_sdk) would send loopback calls to a proxy from the environment.
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY",
-                 "all_proxy"):
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ):
         os.environ.pop(name, None)
 
 

@@ -43,10 +43,16 @@ USERGROUPS = {
     "S0PRODUCT": ["U0PRODUCT1"],
 }
 CHANNELS = {
-    "C0SUPPORT": "support", "C0CRETRIAGE": "cre-triage", "C0IDENTITY": "team-identity",
-    "C0APIPLAT": "team-api-platform", "C0DATAPLAT": "team-data-platform",
-    "C0POLICY": "team-policy", "C0ENDPOINT": "team-endpoint", "C0EDGE": "team-edge",
-    "C0PRODUCT": "team-product", "C0CONTOSOEXT": "ext-contoso",
+    "C0SUPPORT": "support",
+    "C0CRETRIAGE": "cre-triage",
+    "C0IDENTITY": "team-identity",
+    "C0APIPLAT": "team-api-platform",
+    "C0DATAPLAT": "team-data-platform",
+    "C0POLICY": "team-policy",
+    "C0ENDPOINT": "team-endpoint",
+    "C0EDGE": "team-edge",
+    "C0PRODUCT": "team-product",
+    "C0CONTOSOEXT": "ext-contoso",
 }
 
 
@@ -66,8 +72,11 @@ def make_settings(database_url: str, slack_url: str | None, **overrides: Any) ->
         "api_token": API_TOKEN,
     }
     if slack_url is not None:
-        values |= {"slack_bot_token": "xoxb-fake", "slack_signing_secret": SIGNING_SECRET,
-                   "slack_api_url": slack_url}
+        values |= {
+            "slack_bot_token": "xoxb-fake",
+            "slack_signing_secret": SIGNING_SECRET,
+            "slack_api_url": slack_url,
+        }
     values |= overrides
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
@@ -83,8 +92,9 @@ class Harness:
 
     def user(self, user_id: str = "U0ONCALL1") -> SlackUser:
         if user_id not in self.users:
-            self.users[user_id] = SlackUser(self.slack, self.http, signing_secret=SIGNING_SECRET,
-                                            user_id=user_id)
+            self.users[user_id] = SlackUser(
+                self.slack, self.http, signing_secret=SIGNING_SECRET, user_id=user_id
+            )
         return self.users[user_id]
 
     async def drain(self) -> int:
@@ -100,7 +110,11 @@ class Harness:
 
 @asynccontextmanager
 async def running_app(
-    database_url: str, clock: FakeClock, *, slack: SlackFake | None, **overrides: Any,
+    database_url: str,
+    clock: FakeClock,
+    *,
+    slack: SlackFake | None,
+    **overrides: Any,
 ) -> AsyncIterator[tuple[FastAPI, Runtime, httpx.AsyncClient]]:
     """The real app with its lifespan running, reached over ASGI (no socket needed)."""
     settings = make_settings(database_url, slack.url if slack else None, **overrides)
@@ -109,7 +123,8 @@ async def running_app(
         await stack.enter_async_context(app.router.lifespan_context(app))
         transport = httpx.ASGITransport(app=app)
         http = await stack.enter_async_context(
-            httpx.AsyncClient(transport=transport, base_url="http://crebot.test"))
+            httpx.AsyncClient(transport=transport, base_url="http://crebot.test")
+        )
         yield app, app.state.runtime, http
 
 
@@ -125,7 +140,8 @@ def slack_fake(clock: FakeClock) -> Iterator[SlackFake]:
 
 
 @pytest.fixture
-async def harness(database_url: str, clock: FakeClock, slack_fake: SlackFake
-                  ) -> AsyncIterator[Harness]:
+async def harness(
+    database_url: str, clock: FakeClock, slack_fake: SlackFake
+) -> AsyncIterator[Harness]:
     async with running_app(database_url, clock, slack=slack_fake) as (app, runtime, http):
         yield Harness(app, runtime, http, slack_fake, clock)

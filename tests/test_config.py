@@ -44,7 +44,9 @@ def test_durations() -> None:
 
 
 def test_unknown_key_is_an_error_naming_file_line_and_key(tmp_path: Path) -> None:
-    path = write(tmp_path, GOOD.replace("  update_every: 60m", "  update_every: 60m\n  remindres: [1m]"))
+    path = write(
+        tmp_path, GOOD.replace("  update_every: 60m", "  update_every: 60m\n  remindres: [1m]")
+    )
     [message] = problems(path)
     assert message.startswith(f"{path}:")
     assert "response.remindres" in message and "unknown key" in message
@@ -64,16 +66,19 @@ def test_duplicate_tenant_ids(tmp_path: Path) -> None:
 
 
 def test_reminder_at_or_past_the_slo_is_refused(tmp_path: Path) -> None:
-    [message] = problems(write(tmp_path, GOOD.replace("reminders: [5m, 10m]", "reminders: [5m, 15m]")))
+    [message] = problems(
+        write(tmp_path, GOOD.replace("reminders: [5m, 10m]", "reminders: [5m, 15m]"))
+    )
     assert "response.reminders[1]" in message and "at or past the response SLO" in message
 
 
 def test_unknown_timezone_and_bad_slack_ids(tmp_path: Path) -> None:
     text = GOOD.replace("timezone: Europe/London", "timezone: Mars/Olympus").replace(
-        "oncall: [S0CREONCALL1]", "oncall: [oncall-team]")
+        "oncall: [S0CREONCALL1]", "oncall: [oncall-team]"
+    )
     found = problems(write(tmp_path, text))
     assert any("tenants[0].timezone" in p and "unknown timezone" in p for p in found)
-    assert any("oncall[0]" in p or "oncall" in p and "not a Slack user" in p for p in found)
+    assert any("oncall[0]" in p or ("oncall" in p and "not a Slack user" in p) for p in found)
 
 
 def test_yaml_syntax_error_has_a_line(tmp_path: Path) -> None:
@@ -94,7 +99,8 @@ def test_missing_file_without_sample_is_an_error(tmp_path: Path) -> None:
 
 
 def test_missing_file_with_sample_allowed_runs_on_the_sample(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     domain = load_domain(tmp_path / "nope.yaml", tmp_path / "nothing", allow_sample=True)
     assert domain.is_sample and domain.config_path == sample_config()
     assert "SAMPLE" in caplog.text
@@ -105,7 +111,10 @@ def test_tenant_slo_and_escalation_overrides() -> None:
     assert config.slo_for("contoso") == timedelta(minutes=10)
     assert config.slo_for("fabrikam") == timedelta(minutes=15)
     assert config.slo_for(None) == timedelta(minutes=15)
-    assert [s.after for s in config.escalation_for("fabrikam")] == [timedelta(0), timedelta(minutes=10)]
+    assert [s.after for s in config.escalation_for("fabrikam")] == [
+        timedelta(0),
+        timedelta(minutes=10),
+    ]
 
 
 def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -27,8 +27,13 @@ async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncS
     await engine.dispose()
 
 
-async def put(sessions: async_sessionmaker[AsyncSession], clock: FakeClock, kind: str = "t",
-              key: str | None = None, **payload: object) -> bool:
+async def put(
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    kind: str = "t",
+    key: str | None = None,
+    **payload: object,
+) -> bool:
     async with sessions() as session:
         queued = await enqueue(session, kind, now=clock.now(), key=key, payload=dict(payload))
         await session.commit()
@@ -45,20 +50,29 @@ class ProcessDied(BaseException):
 
 
 def slack_error(status: int, error: str, headers: dict[str, str] | None = None) -> SlackApiError:
-    response = AsyncSlackResponse(client=None, http_verb="POST", api_url="x", req_args={},  # type: ignore[arg-type]
-                                  data={"ok": False, "error": error}, headers=headers or {},
-                                  status_code=status)
+    response = AsyncSlackResponse(
+        client=None,
+        http_verb="POST",
+        api_url="x",
+        req_args={},  # type: ignore[arg-type]
+        data={"ok": False, "error": error},
+        headers=headers or {},
+        status_code=status,
+    )
     return SlackApiError("failed", response)
 
 
-async def test_same_key_is_queued_once(sessions: async_sessionmaker[AsyncSession], clock: FakeClock) -> None:
+async def test_same_key_is_queued_once(
+    sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> None:
     assert await put(sessions, clock, key="room:1")
     assert not await put(sessions, clock, key="room:1")
     assert len(await ops(sessions)) == 1
 
 
 async def test_worker_runs_each_op_once_and_records_done(
-        sessions: async_sessionmaker[AsyncSession], clock: FakeClock) -> None:
+    sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> None:
     seen: list[int] = []
 
     async def handler(ctx: OpContext) -> None:
@@ -76,7 +90,8 @@ async def test_worker_runs_each_op_once_and_records_done(
 
 
 async def test_failure_backs_off_then_succeeds(
-        sessions: async_sessionmaker[AsyncSession], clock: FakeClock) -> None:
+    sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> None:
     calls = 0
 
     async def flaky(ctx: OpContext) -> None:
@@ -100,7 +115,8 @@ async def test_failure_backs_off_then_succeeds(
 
 
 async def test_rate_limit_waits_retry_after_without_using_up_attempts(
-        sessions: async_sessionmaker[AsyncSession], clock: FakeClock) -> None:
+    sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> None:
     calls = 0
 
     async def limited(ctx: OpContext) -> None:
@@ -122,14 +138,20 @@ async def test_rate_limit_waits_retry_after_without_using_up_attempts(
 
 
 async def test_permanent_error_gives_up_and_reports(
-        sessions: async_sessionmaker[AsyncSession], clock: FakeClock) -> None:
+    sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> None:
     dead: list[str] = []
 
     async def invalid(ctx: OpContext) -> None:
         raise slack_error(200, "invalid_blocks")
 
-    worker = OutboxWorker(sessions, {"t": invalid}, clock, classify=classify,
-                          on_dead=lambda op, reason: dead.append(reason))
+    worker = OutboxWorker(
+        sessions,
+        {"t": invalid},
+        clock,
+        classify=classify,
+        on_dead=lambda op, reason: dead.append(reason),
+    )
     await put(sessions, clock)
     await worker.drain()
     [op] = await ops(sessions)
@@ -138,14 +160,16 @@ async def test_permanent_error_gives_up_and_reports(
 
 
 async def test_unknown_kind_is_dead_not_a_crash(
-        sessions: async_sessionmaker[AsyncSession], clock: FakeClock) -> None:
+    sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> None:
     await put(sessions, clock, kind="nobody-handles-this")
     await OutboxWorker(sessions, {}, clock).drain()
     assert (await ops(sessions))[0].status == OpStatus.DEAD
 
 
 async def test_crash_mid_op_resumes_from_checkpoint_after_the_lease(
-        sessions: async_sessionmaker[AsyncSession], clock: FakeClock) -> None:
+    sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> None:
     made: list[str] = []
     alive = {"crashes_left": 1}
 
@@ -182,11 +206,14 @@ async def test_two_workers_run_each_op_exactly_once(database_url: str, clock: Fa
         async def handler(ctx: OpContext) -> None:
             await asyncio.sleep(0)  # let the other worker in
             runs.append((name, int(ctx.payload["n"])))
+
         return handler
 
     for n in range(60):
         await put(makers[0], clock, n=n)
-    workers = [OutboxWorker(makers[i], {"t": handler_for(f"w{i}")}, clock, batch=5) for i in range(2)]
+    workers = [
+        OutboxWorker(makers[i], {"t": handler_for(f"w{i}")}, clock, batch=5) for i in range(2)
+    ]
     await asyncio.gather(*(w.drain() for w in workers))
     for engine in engines:
         await engine.dispose()

@@ -3,33 +3,45 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import IllegalTransition
-from bot.incidents.states import ACTIVE, TRANSITIONS, IncidentStatus, can_transition, check_transition
+from bot.incidents.states import (
+    ACTIVE,
+    TRANSITIONS,
+    IncidentStatus,
+    can_transition,
+    check_transition,
+)
 
 S = IncidentStatus
 
 
-@pytest.mark.parametrize(("current", "target"), [
-    (S.OPEN, S.ACKNOWLEDGED),
-    (S.ACKNOWLEDGED, S.MITIGATED),
-    (S.ACKNOWLEDGED, S.RESOLVED),
-    (S.MITIGATED, S.RESOLVED),
-    (S.MITIGATED, S.ACKNOWLEDGED),
-    (S.RESOLVED, S.REVIEWED),
-    (S.RESOLVED, S.ACKNOWLEDGED),
-])
+@pytest.mark.parametrize(
+    ("current", "target"),
+    [
+        (S.OPEN, S.ACKNOWLEDGED),
+        (S.ACKNOWLEDGED, S.MITIGATED),
+        (S.ACKNOWLEDGED, S.RESOLVED),
+        (S.MITIGATED, S.RESOLVED),
+        (S.MITIGATED, S.ACKNOWLEDGED),
+        (S.RESOLVED, S.REVIEWED),
+        (S.RESOLVED, S.ACKNOWLEDGED),
+    ],
+)
 def test_legal_transitions(current: S, target: S) -> None:
     assert can_transition(current, target)
     assert check_transition(current, target) is target
 
 
-@pytest.mark.parametrize(("current", "target"), [
-    (S.OPEN, S.RESOLVED),  # nobody resolves what nobody acknowledged
-    (S.OPEN, S.MITIGATED),
-    (S.OPEN, S.REVIEWED),
-    (S.ACKNOWLEDGED, S.REVIEWED),
-    (S.REVIEWED, S.OPEN),
-    (S.ACKNOWLEDGED, S.ACKNOWLEDGED),
-])
+@pytest.mark.parametrize(
+    ("current", "target"),
+    [
+        (S.OPEN, S.RESOLVED),  # nobody resolves what nobody acknowledged
+        (S.OPEN, S.MITIGATED),
+        (S.OPEN, S.REVIEWED),
+        (S.ACKNOWLEDGED, S.REVIEWED),
+        (S.REVIEWED, S.OPEN),
+        (S.ACKNOWLEDGED, S.ACKNOWLEDGED),
+    ],
+)
 def test_illegal_transitions_say_what_is_allowed(current: S, target: S) -> None:
     assert not can_transition(current, target)
     with pytest.raises(IllegalTransition) as err:

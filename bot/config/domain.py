@@ -63,8 +63,9 @@ class EscalationStep(_Strict):
 
 class ResponseConfig(_Strict):
     slo: Duration = timedelta(minutes=15)
-    reminders: list[Duration] = Field(default_factory=lambda: [timedelta(minutes=5),
-                                                               timedelta(minutes=10)])
+    reminders: list[Duration] = Field(
+        default_factory=lambda: [timedelta(minutes=5), timedelta(minutes=10)]
+    )
     escalation: list[EscalationStep] = Field(default_factory=list)
     update_every: Duration = timedelta(minutes=60)
     update_reminder_before: Duration = timedelta(minutes=10)
@@ -115,8 +116,12 @@ class AckRole(StrEnum):
 
 class PermissionsConfig(_Strict):
     acknowledge: list[AckRole] = Field(
-        default_factory=lambda: [AckRole.ONCALL, AckRole.OWNER, AckRole.ESCALATION,
-                                 AckRole.APPROVERS]
+        default_factory=lambda: [
+            AckRole.ONCALL,
+            AckRole.OWNER,
+            AckRole.ESCALATION,
+            AckRole.APPROVERS,
+        ]
     )
 
 
@@ -154,7 +159,9 @@ class TenantConfig(_Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown timezone {value!r} (use an IANA name like Europe/London)")
+            raise ValueError(
+                f"unknown timezone {value!r} (use an IANA name like Europe/London)"
+            ) from None
         return value
 
     _check_csams = field_validator("csams")(_slack_targets)
@@ -206,4 +213,6 @@ class DomainConfig(_Strict):
 
     def escalation_for(self, tenant_id: str | None) -> list[EscalationStep]:
         t = self.tenant(tenant_id)
-        return list(t.escalation) if t and t.escalation is not None else list(self.response.escalation)
+        return (
+            list(t.escalation) if t and t.escalation is not None else list(self.response.escalation)
+        )

@@ -26,21 +26,27 @@ class DomainHolder:
         return self._current
 
     def load(self) -> Domain:
-        self._current = load_domain(self.config_path, self.playbooks_dir,
-                                    allow_sample=self.allow_sample)
+        self._current = load_domain(
+            self.config_path, self.playbooks_dir, allow_sample=self.allow_sample
+        )
         self.generation += 1
         return self._current
 
     def reload(self) -> Domain:
         """Load the files again; an invalid file is refused and the running one kept."""
         try:
-            domain = load_domain(self.config_path, self.playbooks_dir,
-                                 allow_sample=self.allow_sample)
+            domain = load_domain(
+                self.config_path, self.playbooks_dir, allow_sample=self.allow_sample
+            )
         except ConfigError as exc:
             log.error("configuration reload refused, keeping the running one:\n%s", exc)
             raise
         self._current = domain
         self.generation += 1
-        log.info("configuration reloaded from %s (%d tenants, %d playbooks)",
-                 domain.config_path, len(domain.config.tenants), len(domain.playbooks))
+        log.info(
+            "configuration reloaded from %s (%d tenants, %d playbooks)",
+            domain.config_path,
+            len(domain.config.tenants),
+            len(domain.playbooks),
+        )
         return domain

@@ -51,10 +51,12 @@ def _cross_checks(doc: YamlDocument, config: DomainConfig) -> list[ConfigProblem
     seen: dict[str, int] = {}
     for i, tenant in enumerate(config.tenants):
         if tenant.id in seen:
-            problems.append(doc.problem(
-                ["tenants", i, "id"],
-                f"duplicate tenant id {tenant.id!r} (also tenants[{seen[tenant.id]}])",
-            ))
+            problems.append(
+                doc.problem(
+                    ["tenants", i, "id"],
+                    f"duplicate tenant id {tenant.id!r} (also tenants[{seen[tenant.id]}])",
+                )
+            )
         seen.setdefault(tenant.id, i)
     # Reminders are checked against the global SLO. A tenant with a shorter SLO of its own
     # simply skips the reminders that would land at or after its deadline (the contract's
@@ -62,11 +64,13 @@ def _cross_checks(doc: YamlDocument, config: DomainConfig) -> list[ConfigProblem
     slo = config.response.slo
     for j, reminder in enumerate(config.response.reminders):
         if reminder >= slo:
-            problems.append(doc.problem(
-                ["response", "reminders", j],
-                f"a reminder at {_fmt(reminder)} is at or past the response SLO "
-                f"({_fmt(slo)}); reminders come before the deadline",
-            ))
+            problems.append(
+                doc.problem(
+                    ["response", "reminders", j],
+                    f"a reminder at {_fmt(reminder)} is at or past the response SLO "
+                    f"({_fmt(slo)}); reminders come before the deadline",
+                )
+            )
     return problems
 
 
@@ -89,7 +93,8 @@ def load_domain(config_path: Path, playbooks_dir: Path, *, allow_sample: bool = 
         log.warning(
             "NO CONFIGURATION: %s does not exist, so crebot runs on its bundled SAMPLE "
             "configuration with made-up tenants and Slack ids. Run `crebot init` to write "
-            "one here and edit it.", config_path,
+            "one here and edit it.",
+            config_path,
         )
         config_path, is_sample = sample_config(), True
     if allow_sample and not playbooks_dir.exists():

@@ -33,8 +33,14 @@ class Settings(BaseSettings):
     slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
     log_level: str = Field("INFO", validation_alias=_env("CREBOT_LOG_LEVEL"))
 
-    @field_validator("webhook_token", "api_token", "slack_bot_token", "slack_signing_secret",
-                     "slack_app_token", mode="before")
+    @field_validator(
+        "webhook_token",
+        "api_token",
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # `FOO=` in a .env file means "not set", not "an empty secret that matches everything".

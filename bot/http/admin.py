@@ -22,8 +22,12 @@ async def reload_config(request: Request) -> dict[str, object]:
     check_token(request, runtime.settings.api_token, allow_query=False, what="API calls")
     await apply_reload(runtime)
     domain = runtime.domain
-    return {"reloaded": True, "config": str(domain.config_path),
-            "tenants": len(domain.config.tenants), "playbooks": len(domain.playbooks)}
+    return {
+        "reloaded": True,
+        "config": str(domain.config_path),
+        "tenants": len(domain.config.tenants),
+        "playbooks": len(domain.playbooks),
+    }
 
 
 async def apply_reload(runtime: Runtime) -> None:

@@ -26,16 +26,21 @@ def _presented_tokens(request: Request, allow_query: bool) -> list[str]:
     return tokens
 
 
-def check_token(request: Request, expected: SecretStr | None, *, allow_query: bool,
-                what: str) -> None:
+def check_token(
+    request: Request, expected: SecretStr | None, *, allow_query: bool, what: str
+) -> None:
     """Raise 401 unless the request carries `expected`. With no token configured, refuse all."""
     if expected is None:
-        raise HTTPException(401, detail=f"{what} are refused: no token is configured on crebot",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401,
+            detail=f"{what} are refused: no token is configured on crebot",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     secret = expected.get_secret_value().encode()
     ok = False
     for token in _presented_tokens(request, allow_query):
         ok |= hmac.compare_digest(token.encode(), secret)
     if not ok:
-        raise HTTPException(401, detail="missing or wrong credentials",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401, detail="missing or wrong credentials", headers={"WWW-Authenticate": "Bearer"}
+        )

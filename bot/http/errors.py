@@ -25,23 +25,33 @@ log = logging.getLogger(__name__)
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UnsupportedMediaType)
     async def _unsupported(_: Request, exc: UnsupportedMediaType) -> JSONResponse:
-        return JSONResponse({"error": "unsupported_media_type", "message": exc.message},
-                            status_code=415)
+        return JSONResponse(
+            {"error": "unsupported_media_type", "message": exc.message}, status_code=415
+        )
 
     @app.exception_handler(PayloadError)
     async def _payload(_: Request, exc: PayloadError) -> JSONResponse:
-        return JSONResponse({"error": "invalid_payload", "message": exc.message,
-                             "field": exc.field, "index": exc.index}, status_code=422)
+        return JSONResponse(
+            {
+                "error": "invalid_payload",
+                "message": exc.message,
+                "field": exc.field,
+                "index": exc.index,
+            },
+            status_code=422,
+        )
 
     @app.exception_handler(ValidationFailed)
     async def _invalid(_: Request, exc: ValidationFailed) -> JSONResponse:
-        return JSONResponse({"error": "invalid", "message": exc.message, "field": exc.field},
-                            status_code=422)
+        return JSONResponse(
+            {"error": "invalid", "message": exc.message, "field": exc.field}, status_code=422
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-                    for e in exc.errors()]
+        problems = [
+            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
+        ]
         return JSONResponse({"error": "invalid", "problems": problems}, status_code=422)
 
     @app.exception_handler(NotFound)
@@ -58,8 +68,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ConfigError)
     async def _config(_: Request, exc: ConfigError) -> JSONResponse:
-        return JSONResponse({"error": "invalid_config",
-                             "problems": [str(p) for p in exc.problems]}, status_code=422)
+        return JSONResponse(
+            {"error": "invalid_config", "problems": [str(p) for p in exc.problems]}, status_code=422
+        )
 
     @app.exception_handler(Exception)
     async def _bug(_: Request, exc: Exception) -> JSONResponse:

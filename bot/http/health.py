@@ -20,14 +20,17 @@ async def readyz(request: Request) -> Response:
         async with runtime.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
     except Exception as exc:  # any failure to reach the database means "not ready"
-        return JSONResponse({"status": "unavailable", "database": type(exc).__name__},
-                            status_code=503)
-    return JSONResponse({
-        "status": "ready",
-        "database": runtime.engine.dialect.name,
-        "slack": "configured" if runtime.bolt is not None else "not configured",
-        "config": "sample" if runtime.domain.is_sample else str(runtime.domain.config_path),
-    })
+        return JSONResponse(
+            {"status": "unavailable", "database": type(exc).__name__}, status_code=503
+        )
+    return JSONResponse(
+        {
+            "status": "ready",
+            "database": runtime.engine.dialect.name,
+            "slack": "configured" if runtime.bolt is not None else "not configured",
+            "config": "sample" if runtime.domain.is_sample else str(runtime.domain.config_path),
+        }
+    )
 
 
 @router.get("/metrics", include_in_schema=False)

@@ -35,14 +35,18 @@ class Incident(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[IncidentKind] = mapped_column(str_enum(IncidentKind, 16), default=IncidentKind.TENANT)
+    kind: Mapped[IncidentKind] = mapped_column(
+        str_enum(IncidentKind, 16), default=IncidentKind.TENANT
+    )
     tenant_id: Mapped[str | None] = mapped_column(ForeignKey("tenants.id"))
     signature_id: Mapped[str] = mapped_column(String(64))
     signature_title: Mapped[str] = mapped_column(String(200))
     owner_team: Mapped[str | None] = mapped_column(String(64))
     severity: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(300))
-    status: Mapped[IncidentStatus] = mapped_column(str_enum(IncidentStatus, 16), default=IncidentStatus.OPEN)
+    status: Mapped[IncidentStatus] = mapped_column(
+        str_enum(IncidentStatus, 16), default=IncidentStatus.OPEN
+    )
     active_key: Mapped[str | None] = mapped_column(String(160))
     detected_by: Mapped[DetectedBy] = mapped_column(str_enum(DetectedBy, 16))
     platform_incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))

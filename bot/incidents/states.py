@@ -45,5 +45,7 @@ def can_transition(current: IncidentStatus, target: IncidentStatus) -> bool:
 def check_transition(current: IncidentStatus, target: IncidentStatus) -> IncidentStatus:
     """Return `target` if the lifecycle allows it, else raise IllegalTransition."""
     if target not in TRANSITIONS[current]:
-        raise IllegalTransition(current.value, target.value, {s.value for s in TRANSITIONS[current]})
+        raise IllegalTransition(
+            current.value, target.value, {s.value for s in TRANSITIONS[current]}
+        )
     return target

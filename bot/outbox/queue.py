@@ -14,8 +14,14 @@ from bot.outbox.models import OpStatus, OutboxOp
 
 
 async def enqueue(
-    session: AsyncSession, kind: str, *, now: datetime, payload: dict[str, Any] | None = None,
-    key: str | None = None, incident_id: int | None = None, delay: timedelta | None = None,
+    session: AsyncSession,
+    kind: str,
+    *,
+    now: datetime,
+    payload: dict[str, Any] | None = None,
+    key: str | None = None,
+    incident_id: int | None = None,
+    delay: timedelta | None = None,
 ) -> bool:
     """Queue one operation; with a `key` already queued, do nothing. True if queued now."""
     row = {
@@ -33,6 +39,9 @@ async def enqueue(
 
 
 async def pending_count(session: AsyncSession) -> int:
-    stmt = select(func.count()).select_from(OutboxOp).where(
-        OutboxOp.status.in_([OpStatus.PENDING, OpStatus.RUNNING]))
+    stmt = (
+        select(func.count())
+        .select_from(OutboxOp)
+        .where(OutboxOp.status.in_([OpStatus.PENDING, OpStatus.RUNNING]))
+    )
     return int(await session.scalar(stmt) or 0)

@@ -77,10 +77,18 @@ def _default_classifier(exc: BaseException) -> Retry | GiveUp:
 
 class OutboxWorker:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], handlers: Mapping[str, Handler],
-        clock: Clock, *, classify: Classifier = _default_classifier, worker_id: str | None = None,
-        lease: timedelta = timedelta(seconds=120), max_attempts: int = 12,
-        base_backoff: float = 2.0, max_backoff: float = 300.0, batch: int = 20,
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        handlers: Mapping[str, Handler],
+        clock: Clock,
+        *,
+        classify: Classifier = _default_classifier,
+        worker_id: str | None = None,
+        lease: timedelta = timedelta(seconds=120),
+        max_attempts: int = 12,
+        base_backoff: float = 2.0,
+        max_backoff: float = 300.0,
+        batch: int = 20,
         on_dead: Callable[[OutboxOp, str], None] | None = None,
     ):
         self.sessions = sessions
@@ -107,16 +115,22 @@ class OutboxWorker:
         )
         claimed: list[int] = []
         async with self.sessions() as session:
-            stmt = (select(OutboxOp.id).where(claimable)
-                    .order_by(OutboxOp.next_attempt_at, OutboxOp.id).limit(self.batch))
+            stmt = (
+                select(OutboxOp.id)
+                .where(claimable)
+                .order_by(OutboxOp.next_attempt_at, OutboxOp.id)
+                .limit(self.batch)
+            )
             if session.get_bind().dialect.name == "postgresql":
                 stmt = stmt.with_for_update(skip_locked=True)
             ids = list((await session.scalars(stmt)).all())
             for op_id in ids:
                 result = await session.execute(
-                    update(OutboxOp).where(OutboxOp.id == op_id, claimable).values(
-                        status=OpStatus.RUNNING, worker=self.worker_id,
-                        lease_until=now + self.lease)
+                    update(OutboxOp)
+                    .where(OutboxOp.id == op_id, claimable)
+                    .values(
+                        status=OpStatus.RUNNING, worker=self.worker_id, lease_until=now + self.lease
+                    )
                 )
                 if result.rowcount == 1:  # type: ignore[attr-defined]
                     claimed.append(op_id)
@@ -161,7 +175,9 @@ class OutboxWorker:
                         log.warning("outbox op %s (%s) failed: %s", op_id, kind, exc)
             await self._finish(session, op_id, outcome)
 
-    async def _finish(self, session: AsyncSession, op_id: int, outcome: Retry | GiveUp | None) -> None:
+    async def _finish(
+        self, session: AsyncSession, op_id: int, outcome: Retry | GiveUp | None
+    ) -> None:
         op = await session.get(OutboxOp, op_id, populate_existing=True)
         if op is None or op.worker != self.worker_id:
             return  # the lease ran out and another worker owns it now
@@ -185,12 +201,16 @@ class OutboxWorker:
 
     def _backoff(self, attempts: int) -> timedelta:
         seconds = min(self.max_backoff, self.base_backoff * 2 ** max(0, attempts - 1))
-        return timedelta(seconds=seconds * (0.75 + random.random() / 2))  # noqa: S311
+        return timedelta(seconds=seconds * (0.75 + random.random() / 2))
 
     async def next_due(self) -> datetime | None:
         async with self.sessions() as session:
-            stmt = select(OutboxOp.next_attempt_at).where(OutboxOp.status == OpStatus.PENDING) \
-                .order_by(OutboxOp.next_attempt_at).limit(1)
+            stmt = (
+                select(OutboxOp.next_attempt_at)
+                .where(OutboxOp.status == OpStatus.PENDING)
+                .order_by(OutboxOp.next_attempt_at)
+                .limit(1)
+            )
             return await session.scalar(stmt)
 
     async def run_forever(self, poll: float = 2.0) -> None:

@@ -28,7 +28,9 @@ ListenerSetup = Callable[[AsyncApp, "Runtime", CommandRouter], None]
 
 def build_bolt_app(runtime: Runtime, setups: list[ListenerSetup] | None = None) -> AsyncApp:
     settings = runtime.settings
-    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    )
     # Listeners get a client that waits out a 429: a person is waiting on the answer.
     client = make_client(settings)
     app = AsyncApp(
@@ -51,14 +53,16 @@ def build_bolt_app(runtime: Runtime, setups: list[ListenerSetup] | None = None) 
 def _dedupe_events(sessions: async_sessionmaker[AsyncSession], runtime: Runtime) -> Any:
     """Slack redelivers an event it thinks we missed; handle each event_id once."""
 
-    async def middleware(body: dict[str, Any], next: Callable[[], Awaitable[BoltResponse]]) -> Any:  # noqa: A002
+    async def middleware(body: dict[str, Any], next: Callable[[], Awaitable[BoltResponse]]) -> Any:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
             async with sessions() as session:
                 inserted = await insert_ignore(
-                    session, SeenEvent.__table__,  # type: ignore[arg-type]
+                    session,
+                    SeenEvent.__table__,  # type: ignore[arg-type]
                     {"event_id": str(event_id)[:64], "seen_at": runtime.clock.now()},
-                    ["event_id"])
+                    ["event_id"],
+                )
                 await session.commit()
             if not inserted:
                 return BoltResponse(status=200, body="")

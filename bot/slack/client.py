@@ -27,5 +27,6 @@ def make_client(settings: Settings, *, wait_on_rate_limit: bool = True) -> Async
     if wait_on_rate_limit:
         handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return AsyncWebClient(token=token, base_url=settings.slack_api_url, retry_handlers=handlers,
-                          timeout=15)
+    return AsyncWebClient(
+        token=token, base_url=settings.slack_api_url, retry_handlers=handlers, timeout=15
+    )

@@ -46,8 +46,9 @@ class CommandCall:
 
     async def reply(self, text: str, blocks: list[Any] | None = None) -> None:
         """An ephemeral answer to the person who typed the command."""
-        await self.respond(text=text, blocks=blocks, response_type="ephemeral",
-                           replace_original=False)
+        await self.respond(
+            text=text, blocks=blocks, response_type="ephemeral", replace_original=False
+        )
 
 
 Subcommand = Callable[[CommandCall], Awaitable[None]]
@@ -68,8 +69,9 @@ class CommandRouter:
 
     def register(self, app: AsyncApp, runtime: Runtime) -> None:
         @app.command(COMMAND)
-        async def on_command(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
-                             respond: AsyncRespond) -> None:
+        async def on_command(
+            ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+        ) -> None:
             await ack()
             text = str(body.get("text") or "").strip()
             name, _, args = text.partition(" ")
@@ -77,7 +79,9 @@ class CommandRouter:
             call = CommandCall(runtime, body, args.strip(), client, respond)
             handler = self.handlers.get(name)
             if handler is None:
-                await call.reply(f"I don't know `{COMMAND} {escape(name)}`.\n{help_text()}",
-                                 help_blocks(unknown=name))
+                await call.reply(
+                    f"I don't know `{COMMAND} {escape(name)}`.\n{help_text()}",
+                    help_blocks(unknown=name),
+                )
                 return
             await handler(call)

@@ -12,16 +12,36 @@ from bot.errors import CrebotError
 from bot.outbox.worker import GiveUp, Retry
 
 # Codes that say "Slack is having trouble", not "your request is wrong".
-TRANSIENT = frozenset({
-    "ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable",
-    "request_timeout", "team_added_to_org",
-})
+TRANSIENT = frozenset(
+    {
+        "ratelimited",
+        "rate_limited",
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+        "team_added_to_org",
+    }
+)
 # Codes that no retry will fix; anything else is retried a bounded number of times.
-PERMANENT = frozenset({
-    "invalid_auth", "not_authed", "account_inactive", "token_revoked", "missing_scope",
-    "invalid_blocks", "invalid_blocks_format", "invalid_arguments", "msg_too_long", "no_text",
-    "is_archived", "cant_invite_self", "restricted_action", "method_not_supported_for_channel_type",
-})
+PERMANENT = frozenset(
+    {
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "missing_scope",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "invalid_arguments",
+        "msg_too_long",
+        "no_text",
+        "is_archived",
+        "cant_invite_self",
+        "restricted_action",
+        "method_not_supported_for_channel_type",
+    }
+)
 
 
 def slack_error_code(exc: BaseException) -> str | None:

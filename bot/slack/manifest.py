@@ -9,9 +9,21 @@ import yaml
 from bot.slack.ids import COMMAND, DECLARE_SHORTCUT
 
 BOT_SCOPES = [
-    "commands", "chat:write", "chat:write.public", "channels:manage", "channels:read",
-    "channels:join", "groups:write", "groups:read", "im:write", "pins:write", "bookmarks:write",
-    "reactions:read", "users:read", "usergroups:read", "files:write",
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "channels:manage",
+    "channels:read",
+    "channels:join",
+    "groups:write",
+    "groups:read",
+    "im:write",
+    "pins:write",
+    "bookmarks:write",
+    "reactions:read",
+    "users:read",
+    "usergroups:read",
+    "files:write",
 ]
 BOT_EVENTS = ["app_home_opened", "reaction_added", "member_joined_channel"]
 
@@ -38,13 +50,21 @@ def manifest(url: str | None, *, socket_mode: bool = False, name: str = "crebot"
             "background_color": "#2c3e50",
         },
         "features": {
-            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": False,
-                         "messages_tab_read_only_enabled": True},
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": False,
+                "messages_tab_read_only_enabled": True,
+            },
             "bot_user": {"display_name": name, "always_online": True},
             "slash_commands": [command],
-            "shortcuts": [{"name": "Declare CRE incident", "type": "message",
-                           "callback_id": DECLARE_SHORTCUT,
-                           "description": "Open the CRE intake from this message"}],
+            "shortcuts": [
+                {
+                    "name": "Declare CRE incident",
+                    "type": "message",
+                    "callback_id": DECLARE_SHORTCUT,
+                    "description": "Open the CRE intake from this message",
+                }
+            ],
         },
         "oauth_config": {"scopes": {"bot": BOT_SCOPES}},
         "settings": {

@@ -23,10 +23,22 @@ def help_text() -> str:
 def help_blocks(unknown: str | None = None) -> list[Block]:
     blocks: list[Block] = []
     if unknown:
-        blocks.append(SectionBlock(text=MarkdownTextObject(
-            text=f"I don't know `{COMMAND} {escape(unknown)}`. Here is what I can do:")))
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"I don't know `{COMMAND} {escape(unknown)}`. Here is what I can do:"
+                )
+            )
+        )
     blocks.append(SectionBlock(text=MarkdownTextObject(text=help_text())))
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(
-        text="Buttons in each incident's pinned header do the rest: acknowledge, intake, "
-             "customer updates, resolve.")]))
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text="Buttons in each incident's pinned header do the rest: "
+                    "acknowledge, intake, customer updates, resolve."
+                )
+            ]
+        )
+    )
     return blocks
