@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from bot.errors import NotFound
+import logging
+
+from pydantic import ValidationError
+
+from bot.errors import NotFound, PayloadError
 from bot.ingest.adapters import ADAPTERS
+from bot.ingest.adapters.validation import describe
 from bot.ingest.alert import ParsedBatch
 from bot.ingest.body import decode_body
 
 DEFAULT_MAX_ALERTS = 1000
+
+log = logging.getLogger(__name__)
 
 
 def parse_delivery(
@@ -28,4 +35,14 @@ def parse_delivery(
     if max_alerts < 1:
         raise ValueError("max_alerts must be at least 1")
     payload = decode_body(body, content_type, form_encoded=adapter.form_encoded)
-    return adapter.parse(payload, max_alerts)
+    try:
+        return adapter.parse(payload, max_alerts)
+    except ValidationError as exc:
+        field, message = describe(exc)
+        raise PayloadError(message, field=field) from None
+    except (KeyError, TypeError, ValueError, AttributeError):
+        # A shape the adapter did not foresee: a bug to fix, but still not a 500, because
+        # Azure drops an alert after a 500 and Alertmanager retries the group until its
+        # deadline. The traceback goes to the log so the bug is seen.
+        log.exception("the %s adapter failed on a delivery", source)
+        raise PayloadError(f"the {source} body could not be read", field="body") from None
