@@ -17,7 +17,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from bot.clock import FakeClock
+from bot.clock import FakeClock, SystemClock
 from bot.config.settings import Settings
 from bot.main import create_app
 from bot.runtime import Runtime
@@ -92,8 +92,14 @@ class Harness:
 
     def user(self, user_id: str = "U0ONCALL1") -> SlackUser:
         if user_id not in self.users:
+            # Bolt checks request timestamps against the real time, whatever the fake clock
+            # says, so the virtual user signs with the system clock.
             self.users[user_id] = SlackUser(
-                self.slack, self.http, signing_secret=SIGNING_SECRET, user_id=user_id
+                self.slack,
+                self.http,
+                signing_secret=SIGNING_SECRET,
+                user_id=user_id,
+                clock=SystemClock(),
             )
         return self.users[user_id]
 

@@ -44,6 +44,7 @@ def build_bolt_app(runtime: Runtime, setups: list[ListenerSetup] | None = None) 
     app.middleware(_dedupe_events(runtime.sessions, runtime))
     app.error(_on_error)
     router = CommandRouter()
+    app.event("app_mention")(_on_mention)
     for setup in setups or []:
         setup(app, runtime, router)
     router.register(app, runtime)
@@ -69,6 +70,18 @@ def _dedupe_events(sessions: async_sessionmaker[AsyncSession], runtime: Runtime)
         return await next()
 
     return middleware
+
+
+async def _on_mention(event: dict[str, Any], client: Any) -> None:
+    """Someone wrote @crebot: answer them (only them) with what crebot can do."""
+    from bot.slack.blocks.help import help_text
+
+    channel, user = event.get("channel"), event.get("user")
+    if channel and user:
+        try:
+            await client.chat_postEphemeral(channel=channel, user=user, text=help_text())
+        except Exception:  # a mention in a channel crebot cannot post to is not an error
+            log.info("could not answer a mention in %s", channel, exc_info=True)
 
 
 async def _on_error(error: Exception, body: dict[str, Any], respond: Any = None) -> None:

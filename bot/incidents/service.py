@@ -1,0 +1,196 @@
+"""Opening incidents and moving them through their lifecycle (no Slack, no HTTP here).
+
+Services take a session and never commit: the edge that opened the unit of work does.
+Slack work is queued in the outbox in the same transaction as the change it reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config.domain import DomainConfig
+from bot.dbops import insert_ignore
+from bot.errors import NotFound
+from bot.incidents import clock as response_clock
+from bot.incidents.models import DetectedBy, Incident, IncidentKind
+from bot.incidents.states import IncidentStatus, check_transition
+from bot.incidents.timeline import EntryKind, add_entry
+from bot.outbox.models import OpStatus, OutboxOp
+from bot.outbox.queue import enqueue
+from bot.playbooks import Playbook
+
+# Outbox operation kinds the incident room (the Slack side) handles.
+OPEN_ROOM = "room.open"
+REFRESH_HEADER = "room.header"
+
+
+@dataclass(frozen=True)
+class Opened:
+    incident: Incident
+    created: bool
+
+
+async def open_or_get(
+    session: AsyncSession,
+    config: DomainConfig,
+    *,
+    tenant_id: str | None,
+    playbook: Playbook,
+    detected_by: DetectedBy,
+    now: datetime,
+    title: str,
+    kind: IncidentKind = IncidentKind.TENANT,
+    customer_reported_at: datetime | None = None,
+) -> Opened:
+    """The active incident for (tenant, signature), opening it if there is none.
+
+    The database decides who opens it: the insert carries the unique `active_key`, so of two
+    concurrent deliveries exactly one inserts and the other finds the winner's row.
+    """
+    active_key = Incident.make_active_key(tenant_id, playbook.id, kind)
+    row: dict[str, Any] = {
+        "kind": kind.value,
+        "tenant_id": tenant_id,
+        "signature_id": playbook.id,
+        "signature_title": playbook.title,
+        "owner_team": playbook.owner,
+        "severity": str(playbook.severity),
+        "title": title[:300],
+        "status": IncidentStatus.OPEN.value,
+        "active_key": active_key,
+        "detected_by": detected_by.value,
+        "opened_at": now,
+        "response_deadline": now + config.slo_for(tenant_id),
+        "customer_reported_at": customer_reported_at,
+        "false_positive": False,
+        "all_alerts_resolved": False,
+        "slack_state": {},
+    }
+    created = await insert_ignore(session, Incident.__table__, row, ["active_key"]) == 1  # type: ignore[arg-type]
+    incident = await session.scalar(
+        select(Incident)
+        .where(Incident.active_key == active_key)
+        .execution_options(populate_existing=True)
+    )
+    if incident is None:  # pragma: no cover - the row was just inserted or found
+        raise NotFound(f"incident {active_key} vanished")
+    if created:
+        who = "the customer" if detected_by == DetectedBy.CUSTOMER else "monitoring"
+        add_entry(
+            session,
+            incident.id,
+            at=now,
+            kind=EntryKind.OPENED,
+            text=f"Opened by crebot ({playbook.title}, detected by {who})",
+        )
+        await enqueue(
+            session, OPEN_ROOM, now=now, key=f"{OPEN_ROOM}:{incident.id}", incident_id=incident.id
+        )
+        await response_clock.plan(session, config, incident, now)
+    return Opened(incident, created)
+
+
+async def get(session: AsyncSession, incident_id: int) -> Incident:
+    incident = await session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound(f"there is no incident {incident_id}")
+    return incident
+
+
+async def by_channel(session: AsyncSession, channel_id: str) -> Incident | None:
+    return await session.scalar(select(Incident).where(Incident.channel_id == channel_id))
+
+
+async def refresh_header(session: AsyncSession, incident: Incident, now: datetime) -> None:
+    """Ask for the pinned header to be redrawn. One pending refresh is enough: it draws the
+    state as it is when it runs, so later changes ride along."""
+    pending = await session.scalar(
+        select(OutboxOp.id)
+        .where(
+            OutboxOp.kind == REFRESH_HEADER,
+            OutboxOp.incident_id == incident.id,
+            OutboxOp.status == OpStatus.PENDING,
+        )
+        .limit(1)
+    )
+    if pending is None:
+        await enqueue(session, REFRESH_HEADER, now=now, incident_id=incident.id)
+
+
+def move(
+    incident: Incident,
+    target: IncidentStatus,
+    now: datetime,
+    actor: str | None,
+    session: AsyncSession,
+    note: str | None = None,
+) -> None:
+    """Change state through the lifecycle table, stamping the time the state is about."""
+    previous = incident.status
+    incident.status = check_transition(previous, target)
+    if target == IncidentStatus.ACKNOWLEDGED and incident.acknowledged_at is None:
+        incident.acknowledged_at, incident.acknowledged_by = now, actor
+    elif target == IncidentStatus.MITIGATED:
+        incident.mitigated_at = now
+    elif target == IncidentStatus.RESOLVED:
+        incident.resolved_at = now
+        incident.active_key = None  # a new alert may open a new incident from now on
+    elif target == IncidentStatus.REVIEWED:
+        incident.reviewed_at = now
+    if previous == IncidentStatus.RESOLVED and target == IncidentStatus.ACKNOWLEDGED:
+        incident.resolved_at = None
+        incident.active_key = Incident.make_active_key(
+            incident.tenant_id, incident.signature_id, incident.kind
+        )
+    text = note or f"{previous.value} → {target.value}"
+    add_entry(
+        session,
+        incident.id,
+        at=now,
+        kind=EntryKind.STATE,
+        text=text,
+        actor=actor,
+        previous=previous.value,
+        status=target.value,
+    )
+
+
+async def acknowledge(
+    session: AsyncSession,
+    incident: Incident,
+    *,
+    user: str,
+    now: datetime,
+    false_positive: bool = False,
+) -> bool:
+    """Acknowledge once; the response clock stops. False if it was already acknowledged."""
+    if incident.acknowledged_at is not None:
+        return False
+    late = now - incident.response_deadline
+    incident.acknowledged_at, incident.acknowledged_by = now, user
+    incident.false_positive = false_positive
+    if incident.status == IncidentStatus.OPEN:
+        incident.status = check_transition(incident.status, IncidentStatus.ACKNOWLEDGED)
+    verdict = "as a false positive " if false_positive else ""
+    timing = (
+        f"{int(late.total_seconds())}s after the deadline"
+        if late.total_seconds() > 0
+        else "within the response SLO"
+    )
+    add_entry(
+        session,
+        incident.id,
+        at=now,
+        kind=EntryKind.ACKNOWLEDGED,
+        actor=user,
+        text=f"Acknowledged {verdict}by <@{user}>, {timing}",
+        false_positive=false_positive,
+    )
+    await response_clock.stop(session, incident, now)
+    await refresh_header(session, incident, now)
+    return True
