@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import FakeClock
 from tests.fakes.slack import SlackFake
+from tests.fakes.slack.expect import refused
 
 PROXY_VARIABLES = (
     "HTTP_PROXY",
@@ -59,13 +59,6 @@ def modal(title: str = "Declare incident", **extra: Any) -> dict[str, Any]:
     }
     view.update(extra)
     return view
-
-
-async def refused(call: Any) -> dict[str, Any]:
-    with pytest.raises(SlackApiError) as info:
-        await call
-    assert info.value.response.status_code == 200
-    return dict(info.value.response.data)
 
 
 async def test_open_returns_a_view_and_the_fake_holds_it(

@@ -1,0 +1,1 @@
+"""Test doubles for the services crebot talks to (Slack Web API, the virtual Slack user)."""
