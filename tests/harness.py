@@ -7,6 +7,7 @@ a virtual Slack user. Outbox work runs when a test calls `await h.drain()`.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -81,6 +82,27 @@ def make_settings(database_url: str, slack_url: str | None, **overrides: Any) ->
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+async def settle() -> None:
+    """Wait for Bolt's listeners to finish.
+
+    Bolt answers Slack as soon as a listener calls ack() and runs the rest of the listener as
+    an asyncio task, as in production; tests wait for those tasks rather than for time. The
+    tasks are recognised by the coroutine Bolt runs them in (`run_ack_function_asynchronously`).
+    """
+    me = asyncio.current_task()
+    for _ in range(50):
+        pending = [
+            t
+            for t in asyncio.all_tasks()
+            if t is not me
+            and not t.done()
+            and "run_ack_function" in getattr(t.get_coro(), "__qualname__", "")
+        ]
+        if not pending:
+            return
+        await asyncio.gather(*pending, return_exceptions=True)
+
+
 @dataclass
 class Harness:
     app: FastAPI
@@ -102,6 +124,9 @@ class Harness:
                 clock=SystemClock(),
             )
         return self.users[user_id]
+
+    async def settle(self) -> None:
+        await settle()
 
     async def drain(self) -> int:
         """Run every outbox operation that is due now."""

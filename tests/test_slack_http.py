@@ -11,6 +11,7 @@ async def test_cre_help_reaches_slack_through_the_real_client(harness: Harness) 
     user = harness.user("U0ONCALL1")
     answer = await user.command("/cre", "help")
     assert answer.status_code == 200
+    await harness.settle()
     [reply] = harness.slack.responses()
     assert reply["response_type"] == "ephemeral"
     assert "/cre declare" in reply["text"] and "/cre ack" in reply["text"]
@@ -21,6 +22,7 @@ async def test_bare_command_and_unknown_subcommand_answer_with_help(harness: Har
     user = harness.user()
     await user.command("/cre", "")
     await user.command("/cre", "frobnicate <!channel>")
+    await harness.settle()
     bare, unknown = harness.slack.responses()
     assert "/cre declare" in bare["text"]
     assert "I don't know `/cre frobnicate`" in unknown["text"]
@@ -33,6 +35,7 @@ async def test_the_word_payload_in_a_command_is_not_mistaken_for_interactivity(
     # slack-bolt's own parser turns any form body containing "payload" into {} (404).
     answer = await harness.user().command("/cre", "help payload-team")
     assert answer.status_code == 200
+    await harness.settle()
     assert "/cre declare" in harness.slack.responses()[0]["text"]
 
 

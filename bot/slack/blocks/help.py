@@ -11,12 +11,18 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("status", "this incident's status and clock (in an incident channel)"),
     ("ack", "acknowledge this incident and stop its response clock"),
     ("note <text>", "add a line to this incident's timeline"),
+    ("mitigate [note] / resolve [note]", "the customer impact stopped / it is fixed for good"),
+    ("review [#id]", "review a resolved incident's alerts, or list what is still to review"),
+    ("action <text> [@owner] [due YYYY-MM-DD]", "add an action item (no text: a form)"),
+    ("postmortem [#id]", "upload the incident's Markdown postmortem to its channel"),
+    ("report [30d] [tenant]", "the reliability report, per tenant"),
     ("help", "this message"),
 ]
 
 
 def help_text() -> str:
-    lines = [f"`{COMMAND} {usage}` — {what}" for usage, what in SUBCOMMANDS]
+    # `<text>` would be read by Slack as a link: the usage strings are escaped like any text.
+    lines = [f"`{COMMAND} {escape(usage)}` — {escape(what)}" for usage, what in SUBCOMMANDS]
     return "crebot: tenant-level incident response.\n" + "\n".join(lines)
 
 
