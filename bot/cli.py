@@ -137,6 +137,25 @@ def cmd_manifest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from bot.reports.command import run
+
+    settings = _settings()
+    try:
+        text = run(
+            settings.database_url,
+            since=args.since,
+            until=args.until,
+            tenant=args.tenant,
+            fmt=args.format,
+        )
+    except ValueError as exc:
+        print(f"crebot: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="crebot", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -162,6 +181,13 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("dir", nargs="?", default=".")
     i.add_argument("--force", action="store_true")
     i.set_defaults(fn=cmd_init)
+
+    r = sub.add_parser("report", help="the per-tenant reliability report")
+    r.add_argument("--since", default="30d", help="period length (30d) or start date")
+    r.add_argument("--until", help="end of the period: a date or RFC 3339 time (default now)")
+    r.add_argument("--tenant", help="one tenant only")
+    r.add_argument("--format", choices=["md", "json", "csv"], default="md")
+    r.set_defaults(fn=cmd_report)
 
     m = sub.add_parser("manifest", help="print the Slack app manifest")
     m.add_argument("--url", help="public base URL, e.g. https://crebot.example.com")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
@@ -45,3 +47,17 @@ class Metrics:
         self.webhook_latency = Histogram(
             "crebot_webhook_seconds", "Webhook handling time", ["source"], registry=r
         )
+        # The part of webhook handling spent opening incidents (with all that opening
+        # triggers: room, clock, drafts), to tell a slow storm's causes apart.
+        self.incident_opening = Counter(
+            "crebot_webhook_opening_seconds",
+            "Time webhook deliveries spent opening incidents",
+            ["source"],
+            registry=r,
+        )
+        # Async work run before each scrape (figures computed from the database).
+        self.refreshers: list[Callable[[], Awaitable[None]]] = []
+
+    async def refresh(self) -> None:
+        for refresher in self.refreshers:
+            await refresher()

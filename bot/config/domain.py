@@ -132,6 +132,9 @@ class NotificationsConfig(_Strict):
 
 class ReviewConfig(_Strict):
     archive_channel: bool = True
+    # A Jinja2 Markdown template replacing the shipped postmortem template; a relative path
+    # is read from crebot.yaml's folder.
+    postmortem_template: str | None = Field(default=None, min_length=1)
 
 
 class TenantConfig(_Strict):

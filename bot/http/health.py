@@ -35,5 +35,6 @@ async def readyz(request: Request) -> Response:
 
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request) -> Response:
-    registry = request.app.state.runtime.metrics.registry
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    app_metrics = request.app.state.runtime.metrics
+    await app_metrics.refresh()  # figures that come from the database (bot/reports/collector.py)
+    return Response(generate_latest(app_metrics.registry), media_type=CONTENT_TYPE_LATEST)

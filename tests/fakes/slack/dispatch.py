@@ -18,7 +18,7 @@ from .args import Args, merge_args, readable
 from .errors import SlackError
 from .faults import Fault, Faults
 from .limits import RateLimiter
-from .methods import REGISTRY
+from .methods import REGISTRY, files
 from .state import State
 
 
@@ -159,6 +159,12 @@ class Dispatcher:
                 result = {"ok": False, "error": "fake_crashed"}
                 return json_answer(500, result), result
         return json_answer(200, result, **headers), result
+
+    def upload(self, file_id: str, body: bytes) -> Answer:
+        """The bytes of an external upload (files.getUploadURLExternal's upload_url)."""
+        with self.state.lock:
+            status, text = files.receive(self.state, file_id, body)
+        return Answer(status, text.encode(), content_type="text/plain; charset=utf-8")
 
     def response_url(self, token: str, headers: dict[str, str], body: bytes) -> Answer:
         with self.state.lock:

@@ -53,6 +53,7 @@ class SlackFake(Inspection):
     # lifecycle --------------------------------------------------------------------------
     def start(self) -> SlackFake:
         self._http.start()
+        self._state.root_url = self.root_url  # upload URLs of files.getUploadURLExternal
         return self
 
     def stop(self) -> None:

@@ -93,6 +93,14 @@ class Inspection:
         with self._state.lock:
             return copy.deepcopy(self._channel(channel_id).bookmarks)
 
+    def file(self, file_id: str) -> dict[str, Any]:
+        """An uploaded file (files.* methods), `content` as the bytes received."""
+        with self._state.lock:
+            record = self._state.files.get(file_id)
+            if record is None:
+                raise KeyError(f"no file {file_id!r} in the Slack fake")
+            return copy.deepcopy(record)
+
     # views ----------------------------------------------------------------------------
     def view(self, view_id: str) -> dict[str, Any]:
         """The view as Slack would describe it, plus `is_open` and the last `errors` shown."""

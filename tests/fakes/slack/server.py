@@ -52,6 +52,8 @@ class _Handler(BaseHTTPRequestHandler):
             answer = dispatcher.api(parts.path[len("/api/") :], headers, parts.query, body)
         elif parts.path.startswith("/response/"):
             answer = dispatcher.response_url(parts.path[len("/response/") :], headers, body)
+        elif parts.path.startswith("/upload/"):
+            answer = dispatcher.upload(parts.path[len("/upload/") :], body)
         else:
             answer = Answer(404, b"not found", content_type="text/plain")
         self._send(answer)

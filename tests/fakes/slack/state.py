@@ -138,6 +138,9 @@ class State:
         self.homes: dict[str, str] = {}
         self.triggers: dict[str, Trigger] = {}
         self.response_targets: dict[str, ResponseTarget] = {}
+        # files.* (methods/files.py): id -> record; uploads go to `<root_url>/upload/<id>`.
+        self.files: dict[str, dict[str, Any]] = {}
+        self.root_url = ""
         self._counter = itertools.count(1)
         self._last_ts_us = 0
         bot = User(config.bot_user_id, "crebot", "crebot", is_bot=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import chat, conversations, items, people, views
+from . import chat, conversations, files, items, people, views
 from .registry import REGISTRY, Method
 
-__all__ = ["REGISTRY", "Method", "chat", "conversations", "items", "people", "views"]
+__all__ = ["REGISTRY", "Method", "chat", "conversations", "files", "items", "people", "views"]
