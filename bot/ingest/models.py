@@ -40,8 +40,9 @@ class AlertRecord(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(32))
     dedup_key: Mapped[str] = mapped_column(String(255))
-    # starts_at in ISO form, or for sources without start times the receipt time of the
-    # first delivery of this occurrence.
+    # starts_at in a fixed UTC form; for sources without start times "open" while the
+    # occurrence fires (so one open occurrence per dedup key), renamed to its receipt time
+    # and row id once it resolves (bot/ingest/occurrences.py).
     occurrence: Mapped[str] = mapped_column(String(40))
     status: Mapped[AlertStatus] = mapped_column(str_enum(AlertStatus, 16))
     tenant: Mapped[str | None] = mapped_column(String(128))
