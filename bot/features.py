@@ -26,6 +26,24 @@ class Feature:
 
 
 def all_features() -> list[Feature]:
+    from bot.api import feature as api
     from bot.http.admin import feature as admin
+    from bot.ingest.route import feature as ingest
+    from bot.scheduler import feature as clock
+    from bot.slack.intake_actions import feature as intake
+    from bot.slack.notify_actions import feature as notifications
+    from bot.slack.resolve_actions import feature as resolution
+    from bot.slack.room import feature as room
+    from bot.slack.storm_actions import feature as storm
 
-    return [admin()]
+    return [
+        admin(),
+        ingest(),
+        api(),
+        clock(),
+        room(),
+        intake(),
+        resolution(),
+        notifications(),
+        storm(),
+    ]

@@ -70,6 +70,8 @@ def create_app(
                 socket_handler = await _start_socket_mode(runtime)
         if reload_on_sighup:
             _reload_on_sighup(runtime)
+        # on_start hooks start background work (the clock scheduler) only when asked to.
+        runtime.extras["background"] = background
         for feature in features:
             for hook in feature.on_start:
                 result = hook(runtime)

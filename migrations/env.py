@@ -15,7 +15,8 @@ config = context.config
 
 def _url() -> str:
     url = config.get_main_option("sqlalchemy.url") or os.environ.get(
-        "CREBOT_DATABASE_URL", "sqlite:///crebot.db")
+        "CREBOT_DATABASE_URL", "sqlite:///crebot.db"
+    )
     return sync_url(url).render_as_string(hide_password=False)
 
 

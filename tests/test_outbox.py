@@ -219,3 +219,25 @@ async def test_two_workers_run_each_op_exactly_once(database_url: str, clock: Fa
         await engine.dispose()
     numbers = sorted(n for _, n in runs)
     assert numbers == list(range(60))
+
+
+async def test_shutdown_hands_back_claimed_work(
+    sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> None:
+    started = asyncio.Event()
+
+    async def slow(ctx: OpContext) -> None:
+        started.set()
+        await asyncio.Event().wait()  # never finishes: the process is shutting down
+
+    for n in range(3):
+        await put(sessions, clock, n=n)
+    worker = OutboxWorker(sessions, {"t": slow}, clock, batch=3)
+    task = asyncio.create_task(worker.run_forever())
+    await asyncio.wait_for(started.wait(), timeout=10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    rows = await ops(sessions)
+    assert {op.status for op in rows} == {OpStatus.PENDING}
+    assert all(op.worker is None and op.lease_until is None for op in rows)

@@ -32,6 +32,7 @@ class Incident(Base):
         # collide in a unique constraint, on SQLite or PostgreSQL.
         UniqueConstraint("active_key"),
         Index("ix_incidents_tenant_status", "tenant_id", "status"),
+        Index("ix_incidents_platform_incident_id", "platform_incident_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -50,6 +51,8 @@ class Incident(Base):
     active_key: Mapped[str | None] = mapped_column(String(160))
     detected_by: Mapped[DetectedBy] = mapped_column(str_enum(DetectedBy, 16))
     platform_incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    # A responder unlinked it from its platform incident: storm mode leaves it on its own.
+    platform_unlinked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
     response_deadline: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -86,7 +89,11 @@ class Incident(Base):
 
 class TimelineEntry(Base):
     __tablename__ = "timeline_entries"
-    __table_args__ = (Index("ix_timeline_entries_incident_at", "incident_id", "at"),)
+    __table_args__ = (
+        Index("ix_timeline_entries_incident_at", "incident_id", "at"),
+        # A pushpinned message lands on the timeline once, however many people pin it.
+        UniqueConstraint("incident_id", "source_ref"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
@@ -103,6 +110,7 @@ class TimelineEntry(Base):
 
 class StepKind(StrEnum):
     REMINDER = "reminder"
+    DEADLINE = "deadline"  # the response SLO runs out: the breach is recorded, the header redrawn
     ESCALATION = "escalation"
     UPDATE_DUE = "update_due"
     APPROVAL_REMINDER = "approval_reminder"

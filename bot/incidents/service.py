@@ -27,6 +27,7 @@ from bot.playbooks import Playbook
 # Outbox operation kinds the incident room (the Slack side) handles.
 OPEN_ROOM = "room.open"
 REFRESH_HEADER = "room.header"
+RESOLVED_NOTICE = "room.resolved_notice"
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,13 @@ async def open_or_get(
     title: str,
     kind: IncidentKind = IncidentKind.TENANT,
     customer_reported_at: datetime | None = None,
+    clock_starts_at: datetime | None = None,
 ) -> Opened:
     """The active incident for (tenant, signature), opening it if there is none.
 
     The database decides who opens it: the insert carries the unique `active_key`, so of two
     concurrent deliveries exactly one inserts and the other finds the winner's row.
+    The response clock starts at `clock_starts_at` (a customer's report), else now.
     """
     active_key = Incident.make_active_key(tenant_id, playbook.id, kind)
     row: dict[str, Any] = {
@@ -65,7 +68,7 @@ async def open_or_get(
         "active_key": active_key,
         "detected_by": detected_by.value,
         "opened_at": now,
-        "response_deadline": now + config.slo_for(tenant_id),
+        "response_deadline": (clock_starts_at or now) + config.slo_for(tenant_id),
         "customer_reported_at": customer_reported_at,
         "false_positive": False,
         "all_alerts_resolved": False,
@@ -91,7 +94,16 @@ async def open_or_get(
         await enqueue(
             session, OPEN_ROOM, now=now, key=f"{OPEN_ROOM}:{incident.id}", incident_id=incident.id
         )
+        if kind == IncidentKind.TENANT:
+            # Storm mode may link it to a platform incident first: then its clock is held.
+            from bot.incidents import storm
+
+            await storm.evaluate(session, config, incident, playbook, now)
         await response_clock.plan(session, config, incident, now)
+        # Imported here: bot.notifications builds on this module.
+        from bot.notifications.service import prepare_initial
+
+        await prepare_initial(session, incident, now, config=config, playbook=playbook)
     return Opened(incident, created)
 
 
@@ -120,6 +132,22 @@ async def refresh_header(session: AsyncSession, incident: Incident, now: datetim
     )
     if pending is None:
         await enqueue(session, REFRESH_HEADER, now=now, incident_id=incident.id)
+
+
+async def announce_resolved(session: AsyncSession, incident: Incident, now: datetime) -> None:
+    """Tell the support channel (when configured) that the incident is resolved, and redraw
+    the header. Keyed by the resolve time: a reopened incident that resolves again is
+    announced again, a retried request is not."""
+    resolved_at = incident.resolved_at or now
+    await enqueue(
+        session,
+        RESOLVED_NOTICE,
+        now=now,
+        key=f"{RESOLVED_NOTICE}:{incident.id}:{resolved_at.isoformat()}",
+        incident_id=incident.id,
+        payload={"resolved_at": resolved_at.isoformat()},
+    )
+    await refresh_header(session, incident, now)
 
 
 def move(
@@ -193,4 +221,65 @@ async def acknowledge(
     )
     await response_clock.stop(session, incident, now)
     await refresh_header(session, incident, now)
+    if incident.kind == IncidentKind.PLATFORM:
+        # Every tenant incident it tracks is acknowledged at this moment too.
+        from bot.incidents import storm
+
+        await storm.acknowledge_linked(session, incident, user=user, now=now)
     return True
+
+
+# A customer's report attached to an incident already open for its tenant and signature.
+CUSTOMER_REPORT = "customer_report"
+
+
+async def open_customer_reported(
+    session: AsyncSession,
+    config: DomainConfig,
+    *,
+    tenant_id: str,
+    playbook: Playbook,
+    reported_at: datetime,
+    declarer: str,
+    now: datetime,
+    title: str,
+) -> Opened:
+    """Open the incident for an issue the customer reported (`/cre declare`).
+
+    A new incident is `detected_by=customer`, its response clock starts at the report, and
+    the declarer has acknowledged it. When the tenant already has an active incident with
+    this signature, the report attaches to it instead: one active incident per tenant and
+    signature is the invariant everything else relies on (alerts attach to it, the room and
+    the clock belong to it), and a second room for the same failure would split the
+    responders. Monitoring saw it first, so `detected_by` stays `monitoring`; the report
+    time is recorded (the earliest, if several customers report) and goes on the timeline.
+    Acknowledgement is left to the responders paged for it.
+    """
+    opened = await open_or_get(
+        session,
+        config,
+        tenant_id=tenant_id,
+        playbook=playbook,
+        detected_by=DetectedBy.CUSTOMER,
+        now=now,
+        title=title,
+        customer_reported_at=reported_at,
+        clock_starts_at=reported_at,
+    )
+    incident = opened.incident
+    if opened.created:
+        await acknowledge(session, incident, user=declarer, now=now)
+        return opened
+    if incident.customer_reported_at is None or reported_at < incident.customer_reported_at:
+        incident.customer_reported_at = reported_at
+    add_entry(
+        session,
+        incident.id,
+        at=now,
+        kind=CUSTOMER_REPORT,
+        actor=declarer,
+        text=f"The customer reported this too; <@{declarer}> attached the report",
+        reported_at=reported_at.isoformat(),
+    )
+    await refresh_header(session, incident, now)
+    return opened

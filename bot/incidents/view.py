@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config.loader import Domain
 from bot.errors import NotFound, TemplateError
 from bot.incidents import action_items
-from bot.incidents.models import ClockStep, DetectedBy, Incident, StepKind, StepState
+from bot.incidents.models import ClockStep, DetectedBy, Incident, IncidentKind, StepKind, StepState
 from bot.incidents.states import ACTIVE, IncidentStatus
+from bot.incidents.storm_view import StormSummary, summary
 from bot.ingest.alert import AlertStatus
 from bot.ingest.models import AlertRecord
 from bot.intake.fields import missing_fields
@@ -104,6 +105,8 @@ class HeaderView:
     resolved_at: datetime | None = None
     reviewed_at: datetime | None = None
     action_items: int = 0
+    # Storm mode: the tenants a platform incident tracks (None for tenant incidents).
+    storm: StormSummary | None = None
 
     @property
     def active(self) -> bool:
@@ -249,6 +252,8 @@ async def _platform_links(session: AsyncSession, incident: Incident) -> tuple[Pl
             links.append(
                 PlatformLink(parent.id, parent.channel_id, f"Platform incident #{parent.number}")
             )
+    if incident.kind == IncidentKind.PLATFORM:
+        return tuple(links)  # its tenants are the storm summary's to show
     children = await session.scalars(
         select(Incident)
         .where(Incident.platform_incident_id == incident.id)
@@ -268,6 +273,9 @@ async def header_view(
     playbook = playbook_for(domain, incident.signature_id)
     name = await tenant_name(session, domain, incident.tenant_id)
     total, firing = await _alert_counts(session, incident.id)
+    storm = await summary(session, incident) if incident.kind == IncidentKind.PLATFORM else None
+    if storm is not None:  # a platform incident's alerts are its tenants'
+        total, firing = storm.alert_count, storm.firing_count
     context = template_context(domain, incident, name)
     return HeaderView(
         incident_id=incident.id,
@@ -302,4 +310,5 @@ async def header_view(
         resolved_at=incident.resolved_at,
         reviewed_at=incident.reviewed_at,
         action_items=await action_items.count_for(session, incident.id),
+        storm=storm,
     )

@@ -203,6 +203,22 @@ class OutboxWorker:
         seconds = min(self.max_backoff, self.base_backoff * 2 ** max(0, attempts - 1))
         return timedelta(seconds=seconds * (0.75 + random.random() / 2))
 
+    async def release(self) -> int:
+        """On shutdown, hand back what this worker claimed but did not finish, so another
+        process (or this one after a restart) runs it now instead of after the lease."""
+        try:
+            async with self.sessions() as session:
+                result = await session.execute(
+                    update(OutboxOp)
+                    .where(OutboxOp.status == OpStatus.RUNNING, OutboxOp.worker == self.worker_id)
+                    .values(status=OpStatus.PENDING, worker=None, lease_until=None)
+                )
+                await session.commit()
+                return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        except Exception:  # shutting down: the lease still covers us
+            log.warning("could not release claimed outbox operations", exc_info=True)
+            return 0
+
     async def next_due(self) -> datetime | None:
         async with self.sessions() as session:
             stmt = (
@@ -225,6 +241,7 @@ class OutboxWorker:
                 if due is not None:
                     wait = max(0.0, min(poll, (due - self.clock.now()).total_seconds()))
             except asyncio.CancelledError:
+                await asyncio.shield(self.release())
                 raise
             except Exception:
                 log.exception("outbox worker loop failed; retrying")

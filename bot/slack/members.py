@@ -61,17 +61,22 @@ async def invite(
     for start in range(0, len(wanted), INVITE_BATCH):
         batch = wanted[start : start + INVITE_BATCH]
         try:
-            await client.conversations_invite(channel=channel_id, users=batch, force=True)
-            result.invited.extend(batch)
+            answer = await client.conversations_invite(channel=channel_id, users=batch, force=True)
+            # With force, Slack invites the valid ids and answers ok with a per-user error list.
+            refused = _per_user_errors(answer.get("errors"))
+            for user in batch:
+                error = refused.get(user)
+                if error == "already_in_channel":
+                    result.already.append(user)
+                elif error:
+                    result.failed[user] = error
+                else:
+                    result.invited.append(user)
         except SlackApiError as exc:
             code = str(exc.response.get("error") or "")
             if exc.response.status_code == 429 or exc.response.status_code >= 500:
                 raise
-            per_user = {
-                str(e.get("user")): str(e.get("error"))
-                for e in exc.response.get("errors") or []
-                if isinstance(e, dict) and e.get("user")
-            }
+            per_user = _per_user_errors(exc.response.get("errors"))
             if not per_user and code != "already_in_channel":
                 raise
             for user in batch:
@@ -83,3 +88,13 @@ async def invite(
                 else:
                     result.invited.append(user)
     return result
+
+
+def _per_user_errors(errors: object) -> dict[str, str]:
+    if not isinstance(errors, list):
+        return {}
+    return {
+        str(e.get("user")): str(e.get("error"))
+        for e in errors
+        if isinstance(e, dict) and e.get("user")
+    }

@@ -55,6 +55,8 @@ async def on_show(runtime: Runtime, ctx: OpContext) -> None:
     """Post the draft in the incident channel, or redraw it where it is."""
     session, client = ctx.session, slack(runtime)
     notification, incident, tenant = await parts(session, runtime, ctx.payload["notification_id"])
+    if incident.channel_id is None and incident.platform_incident_id is not None:
+        return  # storm mode: no room of its own; the platform header counts its drafts
     if incident.channel_id is None:
         raise RoomNotReady(f"incident {incident.id} has no channel yet")
     link = await permalink(client, notification.delivered_channel, notification.delivered_ts)
@@ -95,6 +97,11 @@ async def on_ask(runtime: Runtime, ctx: OpContext) -> None:
     session, client = ctx.session, slack(runtime)
     notification, incident, tenant = await parts(session, runtime, ctx.payload["notification_id"])
     if notification.status != S.PENDING_APPROVAL:
+        return
+    if incident.channel_id is None and incident.platform_incident_id is not None:
+        from bot.slack.storm_actions import ask_by_dm  # storm mode builds on this module
+
+        await ask_by_dm(runtime, ctx, notification, incident, tenant)
         return
     if incident.channel_id is None or notification.approval_message_ts is None:
         raise RoomNotReady(f"the draft of incident {incident.id} is not posted yet")

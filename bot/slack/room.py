@@ -33,7 +33,7 @@ from bot.incidents.timeline import EntryKind, add_entry
 from bot.incidents.view import HeaderView, playbook_for, render_or_none, template_context
 from bot.outbox.worker import Handler, OpContext
 from bot.playbooks import UNCLASSIFIED_ID
-from bot.slack import listing, room_actions
+from bot.slack import listing, room_actions, storm_actions
 from bot.slack.blocks.fit import fit
 from bot.slack.blocks.notices import support_opened, support_resolved, team_notice
 from bot.slack.channel_names import channel_name
@@ -273,6 +273,8 @@ async def open_room(runtime: Runtime, ctx: OpContext) -> None:
     incident = await _incident(ctx)
     if incident is None:
         return
+    if await storm_actions.held_by_storm(runtime, ctx, incident):
+        return  # linked to a platform incident: its room is the platform's
     client = slack_client(runtime)
     config = runtime.domain.config
     if not incident.channel_id:
@@ -335,6 +337,8 @@ async def refresh_header(runtime: Runtime, ctx: OpContext) -> None:
     if ctx.op.incident_id is None:
         return
     await redraw(runtime, slack_client(runtime), ctx.session, ctx.op.incident_id)
+    # A linked tenant's change (an alert, a message) shows in its platform's header too.
+    await storm_actions.refresh_platform_of(ctx)
 
 
 async def resolved_notice(runtime: Runtime, ctx: OpContext) -> None:

@@ -35,6 +35,7 @@ from bot.slack.blocks.fit import (
     user_ref,
 )
 from bot.slack.blocks.resolution import resolution_buttons, resolution_line
+from bot.slack.blocks.storm import approve_all_button, storm_section
 from bot.slack.text import date_token, escape
 
 STATUS_ICON = {
@@ -206,7 +207,12 @@ def action_buttons(view: HeaderView) -> list[ButtonElement]:
             buttons.append(_button("Acknowledge as false positive", ids.ACK_FALSE_POSITIVE, value))
     if view.active:
         buttons.append(_button("Start intake", ids.START_INTAKE, value))
-    buttons.append(_button("Draft customer update", ids.DRAFT_UPDATE, value))
+    if view.storm is None:
+        buttons.append(_button("Draft customer update", ids.DRAFT_UPDATE, value))
+    else:  # a platform incident: its tenants' drafts, all at once
+        approve_all = approve_all_button(view.storm)
+        if approve_all is not None:
+            buttons.append(approve_all)
     if view.active:
         resolve = _button("Resolve", ids.RESOLVE, value, "danger")
         resolve.confirm = ConfirmObject(
@@ -229,6 +235,8 @@ def header_blocks(view: HeaderView) -> list[Block]:
     blocks.append(_fastest_check(view))
     blocks.append(_runbook(view))
     blocks.extend(_optional_sections(view))
+    if view.storm is not None:
+        blocks.append(storm_section(view.storm))
     blocks.append(DividerBlock())
     blocks.append(ActionsBlock(block_id=ACTIONS_BLOCK, elements=action_buttons(view)))
     blocks.append(

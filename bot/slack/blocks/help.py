@@ -16,6 +16,8 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("action <text> [@owner] [due YYYY-MM-DD]", "add an action item (no text: a form)"),
     ("postmortem [#id]", "upload the incident's Markdown postmortem to its channel"),
     ("report [30d] [tenant]", "the reliability report, per tenant"),
+    ("platform", "make this incident's failure a platform incident (storm mode)"),
+    ("link <tenant> / unlink <tenant>", "in a platform incident: track a tenant, or let it go"),
     ("help", "this message"),
 ]
 
