@@ -37,6 +37,8 @@ def _no_proxies() -> None:
 def postgres_url() -> str | None:
     url = dbsetup.postgres_url()
     if url:
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+        url = dbsetup.per_worker(url, worker)
         dbsetup.reset_postgres_schema(url)
     return url
 

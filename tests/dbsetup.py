@@ -41,6 +41,24 @@ def postgres_url() -> str | None:
     return url
 
 
+def per_worker(url: str, worker: str) -> str:
+    """Under pytest-xdist each worker gets its own database beside the one given, created
+    on first use, so workers never empty each other's tables."""
+    if worker in ("", "master"):
+        return url
+    base = make_url(sync_url(url))
+    name = f"{base.database}_{worker}"
+    admin = create_engine(
+        base.set(database="postgres"), poolclass=NullPool, isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if exists.first() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 def reset_postgres_schema(url: str) -> None:
     """Drop everything and migrate from empty to head: the real migration path."""
     engine = create_engine(sync_url(url), poolclass=NullPool)

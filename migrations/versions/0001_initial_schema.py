@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 14:59:47.314408
+Create Date: 2026-11-21 15:34:46.770993
 """
 
 from __future__ import annotations
@@ -107,10 +107,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("active_key", name=op.f("uq_incidents_active_key")),
     )
     with op.batch_alter_table("incidents", schema=None) as batch_op:
-        batch_op.create_index("ix_incidents_tenant_status", ["tenant_id", "status"], unique=False)
         batch_op.create_index(
             "ix_incidents_platform_incident_id", ["platform_incident_id"], unique=False
         )
+        batch_op.create_index("ix_incidents_tenant_status", ["tenant_id", "status"], unique=False)
 
     op.create_table(
         "action_items",
