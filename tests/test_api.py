@@ -191,8 +191,9 @@ async def test_the_single_view_has_alerts_timeline_escalations_and_messages(
         assert view["escalations"] == [
             {
                 "at": fired_at.isoformat().replace("+00:00", "Z"),
-                "step": 0,
-                "notified": ["S0CREONCALL2"],
+                "step": 1,
+                "targets": ["S0CREONCALL2"],
+                "paged": [],
             }
         ]
         [message] = [n for n in view["notifications"] if n["id"] not in drafted]

@@ -129,7 +129,7 @@ async def test_the_escalation_chain_in_order(harness: Harness) -> None:
     # The same through the read API.
     answer = await h.http.get(f"/api/incidents/{incident_id}", headers=h.api_headers())
     body = answer.json()
-    assert [e["notified"] for e in body["escalations"]] == [["S0CREONCALL2"], ["U0CREMANAGER"]]
+    assert [e["targets"] for e in body["escalations"]] == [["S0CREONCALL2"], ["U0CREMANAGER"]]
     assert body["clock"]["breached"] is True and body["clock"]["slo_seconds"] == 900
     assert body["clock"]["next_step"] is None  # the chain is over
     # The chain stops after its last step.

@@ -135,3 +135,17 @@ def test_settings_read_a_dotenv_file(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("CREBOT_API_TOKEN", raising=False)
     settings = Settings()
     assert settings.api_token is not None and settings.api_token.get_secret_value() == "from-dotenv"
+
+
+def test_postmortem_template_must_exist_and_parse(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "oncall: [S0CREONCALL1]", "oncall: [S0CREONCALL1]\nreview: {postmortem_template: pm.md.j2}"
+    )
+    path = write(tmp_path, text)
+    [missing] = problems(path)
+    assert "review.postmortem_template" in missing and "cannot read" in missing
+    (tmp_path / "pm.md.j2").write_text("# {{ incident.title \n")
+    [broken] = problems(path)
+    assert "review.postmortem_template" in broken and "pm.md.j2" in broken
+    (tmp_path / "pm.md.j2").write_text("# {{ incident.title }}\n")
+    assert load_config(path).review.postmortem_template == "pm.md.j2"

@@ -8,7 +8,6 @@ changes.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -16,8 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.incidents import clock_view
 from bot.incidents.clock_view import api_section as clock_section
-from bot.incidents.models import ClockStep, Incident, StepKind, StepState, TimelineEntry
+from bot.incidents.models import Incident, TimelineEntry
 from bot.ingest.models import AlertRecord
 from bot.intake.serialize import intake_section
 from bot.notifications.queries import api_section as notifications_section
@@ -36,30 +36,12 @@ def rfc3339(when: datetime | None) -> str | None:
 async def fired_escalations(
     session: AsyncSession, incident_ids: Sequence[int]
 ) -> dict[int, list[dict[str, Any]]]:
-    """Escalation steps that fired, per incident, in one query for a whole page."""
-    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    if not incident_ids:
-        return found
-    stmt = (
-        select(ClockStep)
-        .where(
-            ClockStep.incident_id.in_(list(incident_ids)),
-            ClockStep.kind == StepKind.ESCALATION,
-            ClockStep.state == StepState.FIRED,
-        )
-        .order_by(ClockStep.incident_id, ClockStep.step_index)
-    )
-    for step in (await session.scalars(stmt)).all():
-        if (step.data or {}).get("withdrawn"):
-            continue  # fired, but acknowledged before anyone was paged (firing.py)
-        found[step.incident_id].append(
-            {
-                "at": rfc3339(step.fired_at or step.due_at),
-                "step": step.step_index,
-                "notified": list(step.targets or []),
-            }
-        )
-    return found
+    """Escalations that paged someone, per incident, as the API shows them (one query)."""
+    found = await clock_view.fired_escalations(session, incident_ids)
+    return {
+        incident_id: [{**e, "at": rfc3339(e["at"])} for e in steps]
+        for incident_id, steps in found.items()
+    }
 
 
 def incident_summary(incident: Incident, escalations: list[dict[str, Any]]) -> dict[str, Any]:

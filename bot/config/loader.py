@@ -12,6 +12,7 @@ from bot.bundled import bundled, sample_config
 from bot.config.domain import DomainConfig
 from bot.errors import ConfigError, ConfigProblem
 from bot.playbooks import PlaybookLibrary, load_playbooks
+from bot.playbooks.templates import check_syntax
 from bot.yamlfile import YamlDocument, read_yaml
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ def load_config(path: Path) -> DomainConfig:
         config = DomainConfig.model_validate(doc_data)
     except ValidationError as exc:
         raise ConfigError(doc.problems_from(exc)) from None
-    problems = _cross_checks(doc, config)
+    problems = _cross_checks(doc, config) + _postmortem_template(doc, config)
     if problems:
         raise ConfigError(problems)
     return config
@@ -72,6 +73,23 @@ def _cross_checks(doc: YamlDocument, config: DomainConfig) -> list[ConfigProblem
                 )
             )
     return problems
+
+
+def _postmortem_template(doc: YamlDocument, config: DomainConfig) -> list[ConfigProblem]:
+    """An operator's postmortem template must exist and parse: found now, not at the first
+    postmortem after an incident."""
+    configured = config.review.postmortem_template
+    if configured is None:
+        return []
+    path = Path(configured).expanduser()
+    path = path if path.is_absolute() else doc.path.parent / path
+    key = ["review", "postmortem_template"]
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [doc.problem(key, f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}")]
+    error = check_syntax(source)
+    return [doc.problem(key, f"{path}: {error}")] if error else []
 
 
 def _fmt(delta: object) -> str:

@@ -7,12 +7,14 @@ acknowledgement at the deadline itself is in time.
 
     clock_view(incident, now) -> ClockView           the deadline, the breach, time to ack
     breach_fields(incident, now) -> dict             for the incident JSON
-    escalations_for(session, incident_id) -> list    for the incident JSON
+    fired_escalations(session, ids) -> {id: list}     for the incident JSON
     api_section(session, incident) -> dict           the incident JSON's `clock` section
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -142,32 +144,44 @@ def _seconds(delta: timedelta | None) -> float | None:
     return None if delta is None else round(delta.total_seconds(), 3)
 
 
-async def escalations_for(session: AsyncSession, incident_id: int) -> list[dict[str, Any]]:
-    """The escalation steps that fired, in order: `{at, step, targets, paged}`.
+async def fired_escalations(
+    session: AsyncSession, incident_ids: Sequence[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """The escalation steps that fired, per incident, in order: `{at, step, targets, paged}`.
 
-    `step` is the position in the chain (1 = first), `targets` what crebot.yaml named and
-    `paged` the users they resolved to once the page went out. A step withdrawn because the
-    incident was acknowledged before its Slack work ran is left out: nobody was paged.
+    One query for a whole page of incidents. `step` is the position in the chain (1 = first),
+    `targets` what crebot.yaml named and `paged` the users they resolved to once the page
+    went out. A step withdrawn because the incident was acknowledged before its Slack work
+    ran is left out: nobody was paged.
     """
+    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if not incident_ids:
+        return found
     steps = await session.scalars(
         select(ClockStep)
         .where(
-            ClockStep.incident_id == incident_id,
+            ClockStep.incident_id.in_(list(incident_ids)),
             ClockStep.kind == StepKind.ESCALATION,
             ClockStep.state == StepState.FIRED,
         )
-        .order_by(ClockStep.step_index, ClockStep.id)
+        .order_by(ClockStep.incident_id, ClockStep.step_index, ClockStep.id)
     )
-    return [
-        {
-            "at": step.fired_at,
-            "step": step.step_index + 1,
-            "targets": list(step.targets or []),
-            "paged": list((step.data or {}).get("paged", [])),
-        }
-        for step in steps
-        if not (step.data or {}).get("withdrawn")
-    ]
+    for step in steps:
+        if (step.data or {}).get("withdrawn"):
+            continue
+        found[step.incident_id].append(
+            {
+                "at": step.fired_at or step.due_at,
+                "step": step.step_index + 1,
+                "targets": list(step.targets or []),
+                "paged": list((step.data or {}).get("paged", [])),
+            }
+        )
+    return found
+
+
+async def escalations_for(session: AsyncSession, incident_id: int) -> list[dict[str, Any]]:
+    return (await fired_escalations(session, [incident_id])).get(incident_id, [])
 
 
 async def next_steps(session: AsyncSession, incident_ids: list[int]) -> dict[int, NextStep]:

@@ -32,8 +32,11 @@ def manifest(url: str | None, *, socket_mode: bool = False, name: str = "crebot"
     endpoint = f"{url.rstrip('/')}/slack/events" if url else None
     command: dict[str, Any] = {
         "command": COMMAND,
-        "description": "Customer reliability incidents: declare, list, status, ack, help",
-        "usage_hint": "declare | list | status | ack | note <text> | help",
+        "description": "Customer reliability incidents (try /cre help)",
+        "usage_hint": (
+            "declare | list | status | ack | note | mitigate | resolve | review | "
+            "postmortem | action | report | platform | help"
+        ),
         "should_escape": False,
     }
     events: dict[str, Any] = {"bot_events": BOT_EVENTS}
