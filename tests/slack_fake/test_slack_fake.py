@@ -2,49 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.web.async_client import AsyncWebClient
 
 from tests.fakes.slack import SlackFake
 from tests.fakes.slack.expect import refused
-
-PROXY_VARIABLES = (
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-)
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackFake]:
-    # slack_sdk hands proxy variables to aiohttp explicitly, which then ignores NO_PROXY.
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    with SlackFake() as fake:
-        yield fake
-    assert fake.crashes == []
-
-
-@pytest.fixture
-def client(fake: SlackFake) -> AsyncWebClient:
-    return AsyncWebClient(base_url=fake.url, token=fake.bot_token)
-
-
-@pytest.fixture
-def sync_client(fake: SlackFake) -> WebClient:
-    return WebClient(base_url=fake.url, token=fake.bot_token)
-
-
-def section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
+from tests.slack_fake.conftest import section
 
 # identity and transport ----------------------------------------------------------------
 
@@ -179,9 +143,7 @@ async def test_bot_outside_a_channel(fake: SlackFake, client: AsyncWebClient) ->
     assert hidden["error"] == "channel_not_found"
 
 
-async def test_without_chat_write_public(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+async def test_without_chat_write_public() -> None:
     with SlackFake(chat_write_public=False) as fake:
         client = AsyncWebClient(base_url=fake.url, token=fake.bot_token)
         public = fake.add_channel("announcements", bot_member=False)
@@ -241,9 +203,7 @@ async def test_users_and_usergroups(fake: SlackFake, client: AsyncWebClient) -> 
     assert (await refused(client.users_info(user="S0ONCALL")))["error"] == "user_not_found"
 
 
-async def test_strict_users(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+async def test_strict_users() -> None:
     with SlackFake(auto_users=False) as fake:
         client = AsyncWebClient(base_url=fake.url, token=fake.bot_token)
         fake.add_user("U0ALICE", "alice")

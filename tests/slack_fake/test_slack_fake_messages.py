@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -13,40 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from tests.fakes.slack import SlackFake
 from tests.fakes.slack.expect import refused
-
-PROXY_VARIABLES = (
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-)
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackFake]:
-    # slack_sdk hands proxy variables to aiohttp explicitly, which then ignores NO_PROXY.
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    with SlackFake() as fake:
-        yield fake
-    assert fake.crashes == []
-
-
-@pytest.fixture
-def client(fake: SlackFake) -> AsyncWebClient:
-    return AsyncWebClient(base_url=fake.url, token=fake.bot_token)
-
-
-@pytest.fixture
-def sync_client(fake: SlackFake) -> WebClient:
-    return WebClient(base_url=fake.url, token=fake.bot_token)
-
-
-def section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
+from tests.slack_fake.conftest import section
 
 # messages ------------------------------------------------------------------------------
 

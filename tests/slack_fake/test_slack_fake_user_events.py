@@ -4,47 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
 from urllib.parse import parse_qs
 
 import httpx
-import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from tests.fakes.slack import SlackFake
-from tests.fakes.slack.standin_bot import SIGNING_SECRET, StandinBot, build_standin_bot
+from tests.fakes.slack.standin_bot import SIGNING_SECRET, StandinBot
 from tests.fakes.slack_user import SlackUser
-
-PROXY_VARIABLES = (
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-)
-ALICE = "U0ALICE"
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackFake]:
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    with SlackFake() as fake:  # real clock: Bolt checks timestamps against real time
-        yield fake
-    assert fake.crashes == []
-
-
-@pytest.fixture
-def bot(fake: SlackFake) -> StandinBot:
-    return build_standin_bot(fake)
-
-
-@pytest.fixture
-async def user(fake: SlackFake, bot: StandinBot) -> AsyncIterator[SlackUser]:
-    transport = httpx.ASGITransport(app=bot.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bot") as client:
-        yield SlackUser(fake, client, signing_secret=SIGNING_SECRET, user_id=ALICE)
+from tests.slack_fake.conftest import ALICE
 
 
 async def test_shortcuts_and_events(
