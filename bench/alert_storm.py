@@ -182,7 +182,8 @@ async def storage_floor(url: str, domain: Any, bodies: list[bytes]) -> tuple[flo
     from bot.db import create_engine_for
     from bot.ingest.occurrences import occurrence_key
     from bot.ingest.parse import parse_delivery
-    from bot.ingest.routing import alertname, route
+    from bot.ingest.routing import route
+    from bot.ingest.service import alert_row
     from bot.models import AlertRecord, metadata
 
     reset_database(url)
@@ -199,32 +200,7 @@ async def storage_floor(url: str, domain: Any, bodies: list[bytes]) -> tuple[flo
         reading += time.perf_counter() - started
         for alert in alerts:
             where = route(domain, alert)
-            rows.append(
-                {
-                    "source": alert.source,
-                    "dedup_key": alert.dedup_key,
-                    "occurrence": occurrence_key(alert),
-                    "status": alert.status.value,
-                    "tenant": where.tenant,
-                    "signature_id": where.playbook.id,
-                    "disposition": where.disposition.value,
-                    "incident_id": None,
-                    "alertname": alertname(alert),
-                    "labels": alert.labels,
-                    "summary": alert.summary,
-                    "description": alert.description,
-                    "links": alert.links,
-                    "raw": alert.raw,
-                    "starts_at": alert.starts_at,
-                    "ends_at": None,
-                    "received_at": now,
-                    "resolved_at": None,
-                    "verdict": None,
-                    "calibration_note": None,
-                    "reviewed_by": None,
-                    "reviewed_at": None,
-                }
-            )
+            rows.append(alert_row(alert, where, occurrence_key(alert), now, incident_id=None))
         batches.append(rows)
     table = AlertRecord.__table__
     module: Any = postgresql if engine.dialect.name == "postgresql" else sqlite

@@ -32,14 +32,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.dbops import insert_ignore
 from bot.incidents.clock import RESPONSE_KINDS
 from bot.incidents.clock_view import human
 from bot.incidents.models import ClockStep, Incident, StepKind, StepState
 from bot.incidents.service import REFRESH_HEADER
 from bot.incidents.states import ACTIVE
 from bot.incidents.timeline import EntryKind, add_entry
-from bot.outbox.models import OpStatus, OutboxOp
+from bot.outbox.queue import enqueue_many, outbox_row
 
 # Outbox operation kinds for the Slack side of fired steps (bot/slack/clock_actions.py;
 # approval reminders are the notifications feature's to handle).
@@ -111,7 +110,7 @@ async def fire_due(session: AsyncSession, now: datetime, *, limit: int = 200) ->
     work: list[dict[str, Any]] = []
     fired = [_fire(session, step, incidents[step.incident_id], now, work) for step in steps]
     if work:
-        await insert_ignore(session, OutboxOp.__table__, work, ["key"])  # type: ignore[arg-type]
+        await enqueue_many(session, work)
     return fired
 
 
@@ -190,29 +189,16 @@ def _record(
             step_id=step.id,
             targets=list(step.targets or []),
         )
-    work.append(_outbox_row(kind, op_key(step.id), incident.id, {"step_id": step.id}, now, delay))
-
-
-def _outbox_row(
-    kind: str,
-    key: str,
-    incident_id: int,
-    payload: dict[str, Any],
-    now: datetime,
-    delay: timedelta,
-) -> dict[str, Any]:
-    """One outbox row, as bot.outbox.queue.enqueue writes it, for a multi-row insert."""
-    return {
-        "kind": kind,
-        "key": key,
-        "incident_id": incident_id,
-        "payload": payload,
-        "progress": {},
-        "status": OpStatus.PENDING.value,
-        "attempts": 0,
-        "created_at": now,
-        "next_attempt_at": now + delay,
-    }
+    work.append(
+        outbox_row(
+            kind,
+            now=now,
+            key=op_key(step.id),
+            incident_id=incident.id,
+            payload={"step_id": step.id},
+            delay=delay,
+        )
+    )
 
 
 def mention(target: str) -> str:

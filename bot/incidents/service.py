@@ -6,14 +6,17 @@ Slack work is queued in the outbox in the same transaction as the change it repo
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, Table, cast, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.domain import DomainConfig
+from bot.db import JSONType, UTCDateTime
 from bot.dbops import insert_ignore
 from bot.errors import NotFound
 from bot.incidents import clock as response_clock
@@ -23,6 +26,9 @@ from bot.incidents.timeline import EntryKind, add_entry
 from bot.outbox.models import OpStatus, OutboxOp
 from bot.outbox.queue import enqueue
 from bot.playbooks import Playbook
+
+_OUTBOX: Table = OutboxOp.__table__  # type: ignore[assignment]
+_INCIDENTS: Table = Incident.__table__  # type: ignore[assignment]
 
 # Outbox operation kinds the incident room (the Slack side) handles.
 OPEN_ROOM = "room.open"
@@ -119,19 +125,59 @@ async def by_channel(session: AsyncSession, channel_id: str) -> Incident | None:
 
 
 async def refresh_header(session: AsyncSession, incident: Incident, now: datetime) -> None:
-    """Ask for the pinned header to be redrawn. One pending refresh is enough: it draws the
-    state as it is when it runs, so later changes ride along."""
-    pending = await session.scalar(
-        select(OutboxOp.id)
-        .where(
-            OutboxOp.kind == REFRESH_HEADER,
-            OutboxOp.incident_id == incident.id,
-            OutboxOp.status == OpStatus.PENDING,
-        )
-        .limit(1)
+    """Ask for the pinned header to be redrawn (see `refresh_headers`)."""
+    await refresh_headers(session, [incident.id], now)
+
+
+async def refresh_headers(
+    session: AsyncSession, incident_ids: Iterable[int], now: datetime
+) -> None:
+    """Ask for each incident's header to be redrawn, unless a redraw is already waiting: it
+    draws the incident as it is when it runs, so one pending redraw covers every change.
+
+    One INSERT … SELECT … WHERE NOT IN (pending redraws), whatever the number of incidents: a
+    storm touches a hundred incidents per delivery, and a round trip each would cost more
+    than storing the alerts.
+    """
+    ids = sorted(set(incident_ids))
+    if not ids:
+        return
+    # Not correlated per incident: the outbox has no index on incident_id, so one pass over
+    # its pending rows serves every incident of the batch.
+    waiting = select(_OUTBOX.c.incident_id).where(
+        _OUTBOX.c.kind == REFRESH_HEADER,
+        _OUTBOX.c.status == OpStatus.PENDING.value,
+        _OUTBOX.c.incident_id.in_(ids),
     )
-    if pending is None:
-        await enqueue(session, REFRESH_HEADER, now=now, incident_id=incident.id)
+    # Unique per incident and delivery, like the random keys `enqueue` makes.
+    key = (
+        literal(f"{REFRESH_HEADER}:")
+        + cast(_INCIDENTS.c.id, String)
+        + literal(f":{uuid.uuid4().hex}")
+    )
+    rows = select(
+        literal(REFRESH_HEADER),
+        key,
+        _INCIDENTS.c.id,
+        literal({}, JSONType()),
+        literal({}, JSONType()),
+        literal(OpStatus.PENDING.value),
+        literal(0),
+        literal(now, UTCDateTime()),
+        literal(now, UTCDateTime()),
+    ).where(_INCIDENTS.c.id.in_(ids), _INCIDENTS.c.id.not_in(waiting))
+    columns = [
+        "kind",
+        "key",
+        "incident_id",
+        "payload",
+        "progress",
+        "status",
+        "attempts",
+        "created_at",
+        "next_attempt_at",
+    ]
+    await session.execute(insert(_OUTBOX).from_select(columns, rows))
 
 
 async def announce_resolved(session: AsyncSession, incident: Incident, now: datetime) -> None:

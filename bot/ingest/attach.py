@@ -9,19 +9,16 @@ one insert. Opening goes through
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, Table, cast, insert, literal, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db import JSONType, UTCDateTime
 from bot.incidents.models import Incident, IncidentKind, TimelineEntry
-from bot.incidents.service import REFRESH_HEADER
-from bot.outbox.models import OpStatus, OutboxOp
+from bot.outbox.models import OutboxOp
 
 INCIDENTS: Table = Incident.__table__  # type: ignore[assignment]
 TIMELINE: Table = TimelineEntry.__table__  # type: ignore[assignment]
@@ -96,54 +93,3 @@ def timeline_row(
 async def add_timeline(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         await session.execute(insert(TIMELINE), list(rows))
-
-
-async def queue_header_refreshes(
-    session: AsyncSession, incident_ids: Iterable[int], now: datetime
-) -> None:
-    """Ask for each incident's header to be redrawn, unless a redraw is already waiting: it
-    draws the incident as it is when it runs, so one pending redraw covers every change.
-
-    The batched form of `bot.incidents.service.refresh_header` (same kind, same rule), as
-    one INSERT … SELECT … WHERE NOT IN (pending redraws): a storm touches a hundred incidents per
-    delivery, and a round trip each would cost more than storing the alerts.
-    """
-    ids = sorted(set(incident_ids))
-    if not ids:
-        return
-    # Not correlated per incident: the outbox has no index on incident_id, so one pass over
-    # its pending rows serves every incident of the batch.
-    waiting = select(OUTBOX.c.incident_id).where(
-        OUTBOX.c.kind == REFRESH_HEADER,
-        OUTBOX.c.status == OpStatus.PENDING.value,
-        OUTBOX.c.incident_id.in_(ids),
-    )
-    # Unique per incident and delivery, like the random keys `enqueue` makes.
-    key = (
-        literal(f"{REFRESH_HEADER}:")
-        + cast(INCIDENTS.c.id, String)
-        + literal(f":{uuid.uuid4().hex}")
-    )
-    rows = select(
-        literal(REFRESH_HEADER),
-        key,
-        INCIDENTS.c.id,
-        literal({}, JSONType()),
-        literal({}, JSONType()),
-        literal(OpStatus.PENDING.value),
-        literal(0),
-        literal(now, UTCDateTime()),
-        literal(now, UTCDateTime()),
-    ).where(INCIDENTS.c.id.in_(ids), INCIDENTS.c.id.not_in(waiting))
-    columns = [
-        "kind",
-        "key",
-        "incident_id",
-        "payload",
-        "progress",
-        "status",
-        "attempts",
-        "created_at",
-        "next_attempt_at",
-    ]
-    await session.execute(insert(OUTBOX).from_select(columns, rows))

@@ -31,14 +31,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.loader import Domain
 from bot.incidents.models import DetectedBy
-from bot.incidents.service import open_or_get
+from bot.incidents.service import open_or_get, refresh_headers
 from bot.incidents.timeline import EntryKind
 from bot.ingest import attach, store
 from bot.ingest.alert import Alert, AlertStatus
 from bot.ingest.occurrences import occurrence_key
 from bot.ingest.outcome import AlertOutcome, IngestResult, OpenedIncident, Result
 from bot.ingest.resolves import resolve
-from bot.ingest.routing import alertname, needs_triage, route
+from bot.ingest.routing import Route, alertname, needs_triage, route
 from bot.ingest.triage import queue_summary, summary_key
 
 _TEXT_LIMIT = 500
@@ -85,7 +85,7 @@ async def ingest(
     await attach.add_timeline(session, _timeline(new, resolved, cleared, settled, now))
 
     result.updated = (firing_in | _incidents(resolved)) - opened
-    await attach.queue_header_refreshes(session, result.updated, now)
+    await refresh_headers(session, result.updated, now)
     triage = domain.config.channels.triage
     if triage and any(needs_triage(item.route) for item in new):
         result.triage_key = summary_key(now)
@@ -134,16 +134,23 @@ def _key(item: AlertOutcome) -> str | None:
 
 
 def _row(item: AlertOutcome, occurrence: str, now: datetime) -> dict[str, Any]:
-    alert = item.alert
+    return alert_row(item.alert, item.route, occurrence, now, incident_id=item.incident_id)
+
+
+def alert_row(
+    alert: Alert, where: Route, occurrence: str, now: datetime, *, incident_id: int | None
+) -> dict[str, Any]:
+    """The stored form of a new firing occurrence (also used by bench/alert_storm.py's
+    storage floor, so the floor inserts exactly what ingest inserts)."""
     return {
         "source": alert.source,
         "dedup_key": alert.dedup_key,
         "occurrence": occurrence,
         "status": AlertStatus.FIRING.value,
-        "tenant": item.route.tenant,
-        "signature_id": item.route.playbook.id,
-        "disposition": item.route.disposition.value,
-        "incident_id": item.incident_id,
+        "tenant": where.tenant,
+        "signature_id": where.playbook.id,
+        "disposition": where.disposition.value,
+        "incident_id": incident_id,
         "alertname": alertname(alert),
         "labels": alert.labels,
         "summary": alert.summary,

@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.features import Feature
 from bot.http.reports import router as reports_router
 from bot.incidents import resolution
+from bot.incidents.models import Incident
 from bot.slack import ids, incident_ref
 from bot.slack.commands import CommandCall, CommandRouter
 
@@ -32,6 +34,23 @@ def _user(body: dict[str, Any]) -> str:
     return str((body.get("user") or {}).get("id") or body.get("user_id") or "")
 
 
+async def _locked(
+    session: AsyncSession, command: str, body: dict[str, Any] | None, call: CommandCall | None
+) -> tuple[Incident, str]:
+    """The incident a button or a command in its channel names, locked, and the note typed.
+
+    Locked so that two people clicking at once are serialised: the second waits, then finds
+    the work done already."""
+    if call is not None:
+        incident = await incident_ref.in_channel(session, call.channel_id, command=command)
+        note = call.args[:NOTE_LIMIT]
+    else:
+        incident = await incident_ref.for_action(session, body or {})
+        note = ""
+    await session.refresh(incident, with_for_update=True)
+    return incident, note
+
+
 async def mitigate(
     runtime: Runtime,
     *,
@@ -40,14 +59,7 @@ async def mitigate(
     call: CommandCall | None = None,
 ) -> str:
     async with runtime.sessions() as session:
-        if call is not None:
-            incident = await incident_ref.in_channel(session, call.channel_id, command="mitigate")
-            note = call.args[:NOTE_LIMIT]
-        else:
-            incident = await incident_ref.for_action(session, body or {})
-            note = ""
-        # Two people clicking at once: the second waits, then finds it mitigated already.
-        await session.refresh(incident, with_for_update=True)
+        incident, note = await _locked(session, "mitigate", body, call)
         await resolution.mitigate(session, incident, user=user, now=runtime.clock.now(), note=note)
         number = incident.number
         await session.commit()
@@ -63,13 +75,7 @@ async def resolve(
     call: CommandCall | None = None,
 ) -> str:
     async with runtime.sessions() as session:
-        if call is not None:
-            incident = await incident_ref.in_channel(session, call.channel_id, command="resolve")
-            note = call.args[:NOTE_LIMIT]
-        else:
-            incident = await incident_ref.for_action(session, body or {})
-            note = ""
-        await session.refresh(incident, with_for_update=True)
+        incident, note = await _locked(session, "resolve", body, call)
         done = await resolution.resolve(
             session, runtime.domain, incident, user=user, now=runtime.clock.now(), note=note
         )
